@@ -1,0 +1,195 @@
+"""The claims model every reader produces and every rule reads, and the findings rules produce.
+
+Plain slotted dataclasses, not pydantic: the hot path builds one ``ServiceLine`` per input line and
+pydantic validation would cost several microseconds each. Input schemas (JSON) and output contracts
+(DynamoDB, SNS) are pydantic models elsewhere.
+
+Patient data (names, birth date, member id) is kept only in memory, for the rules that need it
+(age, patient identity, screening history). Those fields are ``repr=False`` so a stray ``repr()`` of a
+claim in a log or exception never carries them, and no output model copies them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+CHEST_CT_CODES: frozenset[str] = frozenset({"71250", "71260", "71270", "71271", "71275"})
+"""The chest CT family the scrubber checks (plus deleted G0297, which the rules flag)."""
+
+
+class Severity(str, Enum):
+    ERROR = "error"  # will be denied or rejected
+    WARNING = "warning"  # at risk
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Payer(str, Enum):
+    MEDICARE = "medicare"
+    COMMERCIAL = "commercial"
+
+
+@dataclass(slots=True)
+class Documentation:
+    """What the record shows for one line; ``None`` means the input does not carry that item."""
+
+    contrast: str | None = None  # "none", "iv", "oral"
+    order_signed: bool | None = None
+    indication: str | None = field(default=None, repr=False)
+    report_signed: bool | None = None
+    rendering_credentials: str | None = None
+    history: str | None = field(default=None, repr=False)
+
+
+@dataclass(slots=True)
+class ServiceLine:
+    number: int
+    procedure_code: str
+    modifiers: tuple[str, ...] = ()
+    units: Decimal = Decimal(1)
+    charge: Decimal | None = None
+    service_date: date | None = None
+    service_date_end: date | None = None
+    place_of_service: str | None = None  # effective POS (line override or claim POS)
+    diagnosis_codes: tuple[str, ...] = ()  # ICD-10-CM without the dot, upper case, principal first
+    diagnosis_pointers_invalid: tuple[str, ...] = ()  # X12 pointers that point past the HI codes
+    ordering_npi: str | None = None
+    rendering_npi: str | None = None
+    line_control: str | None = None  # REF*6R
+    documentation: Documentation = field(default_factory=Documentation)
+    location: str | None = None  # where in the input ("row 12", "segment 48"), for messages
+
+    @property
+    def is_chest_ct(self) -> bool:
+        return self.procedure_code in CHEST_CT_CODES
+
+    def has_modifier(self, *mods: str) -> bool:
+        return any(m in self.modifiers for m in mods)
+
+
+@dataclass(slots=True)
+class Claim:
+    claim_id: str
+    lines: list[ServiceLine] = field(default_factory=list)
+    payer: Payer = Payer.MEDICARE
+    payer_type_code: str | None = None  # X12 SBR09 (MB, MA, CI, ...)
+    member_id: str | None = field(default=None, repr=False)
+    patient_last_name: str | None = field(default=None, repr=False)
+    patient_first_name: str | None = field(default=None, repr=False)
+    birth_date: date | None = field(default=None, repr=False)
+    billing_npi: str | None = None
+    ordering_npi: str | None = None  # claim level (2310A); lines may override
+    rendering_npi: str | None = None  # claim level (2310B); lines may override
+    place_of_service: str | None = None
+    frequency_code: str | None = None  # CLM05-3
+    has_original_reference: bool = False  # REF*F8 present
+    total_charge: Decimal | None = None  # CLM02
+    diagnosis_codes: tuple[str, ...] = ()  # claim-level HI codes, principal first
+    locality: str | None = None  # "MAC-locality", e.g. "13202-01"; None = national
+    documented: frozenset[str] = frozenset()  # documentation items the input carries (CSV columns)
+    location: str | None = None
+    reader_findings: list[Finding] = field(default_factory=list)  # structural problems found while reading
+
+    @property
+    def has_beneficiary_name(self) -> bool:
+        return bool((self.patient_last_name or "").strip())
+
+    def patient_key(self) -> str:
+        """A stable, non-reversible in-memory key for "same patient" (duplicates, pairing).
+
+        Never stored or logged; the persisted screening history uses a keyed HMAC instead.
+        """
+        raw = "|".join(
+            [
+                (self.member_id or "").strip().upper(),
+                (self.patient_last_name or "").strip().upper(),
+                (self.patient_first_name or "").strip().upper(),
+                self.birth_date.isoformat() if self.birth_date else "",
+            ]
+        )
+        if raw == "|||":  # nothing identifies the patient: fall back to the claim itself
+            raw = "claim|" + self.claim_id
+        return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+    def chest_ct_lines(self) -> list[ServiceLine]:
+        return [ln for ln in self.lines if ln.is_chest_ct]
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    claim_id: str | None
+    line: int | None
+    code: str | None
+    message: str
+    suggestion: str
+    source: str
+    dataset: str | None = None  # reference dataset and version the rule used
+    amount_at_stake: Decimal | None = None  # dollars at risk if the finding is not fixed
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "claim_id": self.claim_id,
+            "line": self.line,
+            "code": self.code,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "source": self.source,
+            "dataset": self.dataset,
+            "amount_at_stake": str(self.amount_at_stake) if self.amount_at_stake is not None else None,
+        }
+
+
+@dataclass(slots=True)
+class LinePrice:
+    """The expected Medicare allowed amount of one chest CT line and how it was reached."""
+
+    claim_id: str
+    line: int
+    code: str
+    modifiers: tuple[str, ...]
+    allowed: Decimal | None  # None when no fee schedule covers the date
+    basis: str  # e.g. "PFS 2026 non-facility, locality 13202-01, TC, MPPR 50%"
+    dataset: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "claim_id": self.claim_id,
+            "line": self.line,
+            "code": self.code,
+            "modifiers": list(self.modifiers),
+            "expected_allowed": str(self.allowed) if self.allowed is not None else None,
+            "basis": self.basis,
+            "dataset": self.dataset,
+        }
+
+
+@dataclass(slots=True)
+class ClaimResult:
+    claim_id: str
+    findings: list[Finding]
+    prices: list[LinePrice]
+    line_count: int
+    chest_ct_line_count: int
+    payer: Payer
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    def amount_at_stake(self) -> Decimal:
+        """Expected allowed dollars of the lines that carry an error (each line counted once)."""
+        err_lines = {f.line for f in self.findings if f.severity is Severity.ERROR}
+        if None in err_lines:  # a claim-level error puts the whole claim at stake
+            return sum((p.allowed for p in self.prices if p.allowed is not None), Decimal(0))
+        return sum((p.allowed for p in self.prices if p.line in err_lines and p.allowed is not None), Decimal(0))

@@ -1,0 +1,211 @@
+"""Reader -> pricing -> rules -> sinks, one claim at a time.
+
+The pipeline holds one claim and a small same-patient/same-day index in memory, so memory stays flat
+in file size. Sinks (an in-memory collector for the CLI, DynamoDB and SNS writers in AWS, the report
+builder) receive each claim's result as soon as it is checked, and the upload summary at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+from ctscrub import RULESET_VERSION
+from ctscrub.formats import FileRejected, open_reader
+from ctscrub.formats.stream import Readable
+from ctscrub.model import Claim, ClaimResult, Finding, Severity
+from ctscrub.rules import RuleContext, all_rules, finding
+from ctscrub.rules.registry import ScreeningHistory, SeenLine
+
+if TYPE_CHECKING:
+    from ctscrub.refdata import ReferenceData
+
+
+class Sink(Protocol):
+    def claim(self, result: ClaimResult) -> None: ...
+
+    def finish(self, summary: UploadSummary) -> None: ...
+
+
+@dataclass
+class UploadSummary:
+    upload_id: str
+    source: str  # object key or file name (never content)
+    status: str = "processed"  # "processed" or "rejected"
+    format: str | None = None
+    ruleset_version: str = RULESET_VERSION
+    rejection: Finding | None = None
+    file_findings: list[Finding] = field(default_factory=list)
+    claims: int = 0
+    lines: int = 0
+    chest_ct_lines: int = 0
+    claims_with_errors: int = 0
+    by_severity: Counter[str] = field(default_factory=Counter)
+    by_rule: Counter[str] = field(default_factory=Counter)
+    expected_allowed: Decimal = Decimal(0)
+    amount_at_stake: Decimal = Decimal(0)
+    bytes_read: int = 0
+    started: float = field(default_factory=time.time)
+    seconds: float = 0.0
+
+    @property
+    def finding_count(self) -> int:
+        return sum(self.by_severity.values())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "upload_id": self.upload_id,
+            "source": self.source,
+            "status": self.status,
+            "format": self.format,
+            "ruleset_version": self.ruleset_version,
+            "rejection": self.rejection.to_dict() if self.rejection else None,
+            "file_findings": [f.to_dict() for f in self.file_findings],
+            "claims": self.claims,
+            "lines": self.lines,
+            "chest_ct_lines": self.chest_ct_lines,
+            "claims_with_errors": self.claims_with_errors,
+            "findings": self.finding_count,
+            "by_severity": {s.value: self.by_severity.get(s.value, 0) for s in Severity},
+            "by_rule": dict(sorted(self.by_rule.items())),
+            "expected_allowed": str(self.expected_allowed),
+            "amount_at_stake": str(self.amount_at_stake),
+            "bytes_read": self.bytes_read,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class ScrubOptions:
+    as_of: date
+    refdata: ReferenceData
+    default_locality: str | None = None  # applied to claims that name none
+    max_bytes: int | None = None
+    screening_history: ScreeningHistory | None = None
+
+
+def check_claim(claim: Claim, ctx: RuleContext, rules: Iterable) -> ClaimResult:  # type: ignore[type-arg]
+    """Price the chest CT lines, run every rule, and return the claim's result."""
+    from ctscrub.payment import price_claim
+
+    prices = price_claim(claim, ctx.refdata, ctx)
+    ctx.prices = {p.line: p for p in prices}
+    findings = list(claim.reader_findings)
+    for rule_fn in rules:
+        findings.extend(rule_fn(claim, ctx))
+    findings.sort(key=lambda f: (f.line is not None, f.line or 0, -f.severity.rank, f.rule))
+    return ClaimResult(
+        claim_id=claim.claim_id,
+        findings=findings,
+        prices=prices,
+        line_count=len(claim.lines),
+        chest_ct_line_count=sum(1 for ln in claim.lines if ln.is_chest_ct),
+        payer=claim.payer,
+    )
+
+
+def _remember_lines(claim: Claim, ctx: RuleContext) -> None:
+    """Index this claim's chest CT lines by patient and date for checks across later claims."""
+    key = None
+    for ln in claim.lines:
+        if (ln.is_chest_ct or ln.procedure_code == "G0297") and ln.service_date is not None:
+            key = key or claim.patient_key()
+            ctx.patient_day_lines.setdefault((key, ln.service_date), []).append(
+                SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers)
+            )
+
+
+def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upload_id: str,
+          source_name: str) -> UploadSummary:
+    """Check every claim of one upload, streaming results to the sinks; return the summary.
+
+    A file that cannot be read at all ends as a ``rejected`` summary naming the reason; claims already
+    passed to sinks before a mid-file rejection are the sinks' to discard (the AWS writer does).
+    """
+    sinks = list(sinks)
+    summary = UploadSummary(upload_id=upload_id, source=source_name)
+    ctx = RuleContext(as_of=options.as_of, refdata=options.refdata,
+                      screening_history=options.screening_history)
+    rules = all_rules()
+    t0 = time.perf_counter()
+    reader = None
+    try:
+        reader = open_reader(source, max_bytes=options.max_bytes)
+        summary.format = reader.format_name
+        for claim in reader.claims():
+            if options.default_locality and not claim.locality:
+                claim.locality = options.default_locality
+            result = check_claim(claim, ctx, rules)
+            _remember_lines(claim, ctx)
+            summary.claims += 1
+            summary.lines += result.line_count
+            summary.chest_ct_lines += result.chest_ct_line_count
+            for f in result.findings:
+                summary.by_severity[f.severity.value] += 1
+                summary.by_rule[f.rule] += 1
+            if result.error_count:
+                summary.claims_with_errors += 1
+            summary.expected_allowed += sum((p.allowed for p in result.prices if p.allowed is not None),
+                                            Decimal(0))
+            summary.amount_at_stake += result.amount_at_stake()
+            for sink in sinks:
+                sink.claim(result)
+        if summary.claims == 0 and not reader.file_findings:
+            raise FileRejected("FILE_MALFORMED", "the file contains no claims", None,
+                               "Check that the file holds at least one claim with a service line.")
+    except FileRejected as rej:
+        summary.status = "rejected"
+        where = f" at {rej.where}" if rej.where else ""
+        summary.rejection = finding(rej.rule, None, None, f"The upload cannot be processed: {rej.reason}{where}.",
+                                    rej.suggestion)
+    except RecursionError:
+        summary.status = "rejected"
+        summary.rejection = finding("FILE_MALFORMED", None, None,
+                                    "The upload cannot be processed: it is nested too deeply to read.",
+                                    "Send claims as a flat list; see docs/FORMATS.md.")
+    if reader is not None:
+        summary.file_findings.extend(reader.file_findings)
+    summary.file_findings.extend(
+        finding("REFDATA_MISSING", None, None, msg,
+                "Import the reference data for that period with `ctscrub refdata import`.")
+        for msg in sorted(ctx.refdata.missing_notes())
+    )
+    if summary.rejection is not None:
+        summary.by_severity[summary.rejection.severity.value] += 1
+        summary.by_rule[summary.rejection.rule] += 1
+    for f in summary.file_findings:
+        summary.by_severity[f.severity.value] += 1
+        summary.by_rule[f.rule] += 1
+    summary.seconds = time.perf_counter() - t0
+    for sink in sinks:
+        sink.finish(summary)
+    return summary
+
+
+class CollectingSink:
+    """Keeps every claim result in memory: for the CLI and tests, not for big files in Lambda."""
+
+    def __init__(self) -> None:
+        self.results: list[ClaimResult] = []
+        self.summary: UploadSummary | None = None
+
+    def claim(self, result: ClaimResult) -> None:
+        self.results.append(result)
+
+    def finish(self, summary: UploadSummary) -> None:
+        self.summary = summary
+
+    def all_findings(self) -> list[Finding]:
+        out: list[Finding] = []
+        if self.summary is not None and self.summary.rejection is not None:
+            out.append(self.summary.rejection)
+        if self.summary is not None:
+            out.extend(self.summary.file_findings)
+        for r in self.results:
+            out.extend(r.findings)
+        return out

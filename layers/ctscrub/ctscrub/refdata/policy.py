@@ -1,0 +1,36 @@
+"""Effective-dated policy tables (coverage ages, code lists, modifier windows) bundled as JSON.
+
+Each ``refdata/data/policy/<name>.json`` file is ``{"dataset": ..., "source": ..., "versions": [
+{"effective_from": "YYYY-MM-DD", "effective_to": "YYYY-MM-DD" | null, ...values}]}``; ``effective_to``
+is exclusive. Rules ask for the version in force on the date of service instead of hard-coding values.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@cache
+def load_policy(name: str) -> dict[str, Any]:
+    text = resources.files("ctscrub.refdata").joinpath("data", "policy", f"{name}.json").read_text("utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    for v in doc["versions"]:
+        v["_from"] = date.fromisoformat(v["effective_from"])
+        v["_to"] = date.fromisoformat(v["effective_to"]) if v.get("effective_to") else date.max
+    return doc
+
+
+def policy_for(name: str, dos: date | None) -> dict[str, Any] | None:
+    """The version of policy table ``name`` in force on ``dos`` (the latest one when ``dos`` is None)."""
+    doc = load_policy(name)
+    versions = doc["versions"]
+    if dos is None:
+        return versions[-1]
+    for v in versions:
+        if v["_from"] <= dos < v["_to"]:
+            return v
+    return None

@@ -1,0 +1,1 @@
+"""Rule family: coding (being written)."""

@@ -1,0 +1,1 @@
+"""Rule family: dates (being written)."""

@@ -1,0 +1,1 @@
+"""Rule family: diagnosis (being written)."""

@@ -1,0 +1,1 @@
+"""Rule family: documentation (being written)."""

@@ -1,0 +1,1 @@
+"""Rule family: place_of_service (being written)."""

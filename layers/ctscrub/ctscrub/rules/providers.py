@@ -1,0 +1,1 @@
+"""Rule family: providers (being written)."""

@@ -1,0 +1,107 @@
+"""How rules are declared and what they receive.
+
+A rule is a small pure function ``(claim, ctx) -> Iterable[Finding]`` registered with ``@rule``.
+Modules under ``ctscrub/rules/`` are one rule family each; ``ctscrub.rules.all_rules()`` imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+from ctscrub.model import Claim, Finding, LinePrice, ServiceLine, Severity
+from ctscrub.rules.catalog import RULES
+
+if TYPE_CHECKING:
+    from ctscrub.refdata import ReferenceData
+
+
+class ScreeningHistory(Protocol):
+    """Earlier LDCT screening dates of a beneficiary, across uploads (DynamoDB in AWS, memory locally)."""
+
+    def previous_screens(self, claim: Claim) -> list[date]: ...
+
+    def record_screen(self, claim: Claim, service_date: date) -> None: ...
+
+
+@dataclass(slots=True)
+class SeenLine:
+    """A line seen earlier in the same upload, for same-patient same-date checks across claims."""
+
+    claim_id: str
+    line: int
+    code: str
+    modifiers: tuple[str, ...]
+
+
+@dataclass
+class RuleContext:
+    as_of: date  # the processing date (DOS_FUTURE, TIMELY_FILING)
+    refdata: ReferenceData
+    # Lines of earlier claims in this upload, keyed by (patient key, service date): only chest CT lines
+    # and lines that can pair with them are kept, so memory stays small on big files.
+    patient_day_lines: dict[tuple[str, date], list[SeenLine]] = field(default_factory=dict)
+    screening_history: ScreeningHistory | None = None
+    # Expected allowed amounts of this claim's chest CT lines, by line number (set by the pipeline
+    # before the rules run, so findings can state the dollars at stake).
+    prices: dict[int, LinePrice] = field(default_factory=dict)
+
+    def price_of(self, line: ServiceLine) -> Decimal | None:
+        p = self.prices.get(line.number)
+        return p.allowed if p else None
+
+
+RuleFn = Callable[[Claim, RuleContext], Iterable[Finding]]
+_REGISTERED: list[tuple[tuple[str, ...], RuleFn]] = []
+
+
+def rule(*rule_ids: str) -> Callable[[RuleFn], RuleFn]:
+    """Register a rule function and the rule ids it may raise (checked against the catalog)."""
+    for rid in rule_ids:
+        if rid not in RULES:
+            raise KeyError(f"rule id {rid!r} is not in ctscrub.rules.catalog")
+
+    def deco(fn: RuleFn) -> RuleFn:
+        _REGISTERED.append((rule_ids, fn))
+        return fn
+
+    return deco
+
+
+def registered() -> list[tuple[tuple[str, ...], RuleFn]]:
+    return list(_REGISTERED)
+
+
+def finding(
+    rule_id: str,
+    claim: Claim | None,
+    line: ServiceLine | None,
+    message: str,
+    suggestion: str,
+    *,
+    code: str | None = None,
+    severity: Severity | None = None,
+    source: str | None = None,
+    dataset: str | None = None,
+    amount_at_stake: Decimal | None = None,
+) -> Finding:
+    """Build a finding with the catalog's default severity and source filled in.
+
+    ``message`` and ``suggestion`` must never contain patient data (names, birth dates, member ids).
+    """
+    info = RULES[rule_id]
+    return Finding(
+        rule=rule_id,
+        severity=severity or info.severity,
+        claim_id=claim.claim_id if claim is not None else None,
+        line=line.number if line is not None else None,
+        code=code if code is not None else (line.procedure_code if line is not None else None),
+        message=message,
+        suggestion=suggestion,
+        source=source or info.source,
+        dataset=dataset,
+        amount_at_stake=amount_at_stake,
+    )

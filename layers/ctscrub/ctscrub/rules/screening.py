@@ -1,0 +1,1 @@
+"""Rule family: screening (being written)."""

@@ -1,0 +1,31 @@
+"""Shared test setup: fake AWS credentials and Powertools settings before anything imports boto3."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+# Never reach a real AWS endpoint from tests: fake credentials, a fixed region, moto everywhere.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "ctscrub",
+        "POWERTOOLS_METRICS_NAMESPACE": "ctscrub-test",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+# The layer package is installed editable by `pip install -e .`; keep it importable without that too.
+sys.path.insert(0, str(ROOT / "layers" / "ctscrub"))
