@@ -21,6 +21,20 @@ CHEST_CT_CODES: frozenset[str] = frozenset({"71250", "71260", "71270", "71271", 
 """The chest CT family the scrubber checks (plus deleted G0297, which the rules flag)."""
 
 
+# Documentation checklist items an input can carry. A DOC_* rule runs only for items in ``Claim.documented``
+# (for CSV: the column is present in the header; X12 always carries the name and the service date).
+DOC_ITEMS: dict[str, str] = {
+    "beneficiary_name": "patient_last_name",  # item -> CSV column that carries it
+    "service_date": "service_date",
+    "order": "order_signed",
+    "indication": "indication",
+    "report": "report_signed",
+    "signature": "rendering_credentials",
+    "history": "history",
+    "contrast": "contrast",
+}
+
+
 class Severity(str, Enum):
     ERROR = "error"  # will be denied or rejected
     WARNING = "warning"  # at risk
