@@ -1,0 +1,142 @@
+"""Benchmark of the pipeline (issue 2): prints numbers, asserts nothing.
+
+Run: ``.venv/bin/python bench/bench_pipeline.py [--lines 100000]``
+
+1. Cold import of the Lambda handler next to ``import boto3`` alone (fresh interpreters, best of 5).
+2. Validation throughput and peak memory on a generated CSV of N service lines (one core, in a subprocess).
+3. DynamoDB and SNS API calls made by the handler for that file against moto (calls per item / per alert).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+CODES = ["71250", "71250", "71260", "71270", "71271", "71275", "99213", "93000"]
+MODS = ["", "", "26", "TC", "26", "", "59", "76"]
+DX = ["R91.1", "R91.8;J18.9", "R05.1", "C34.11", "Z87.891;Z12.2", "R07.81", "Z00.00", "R05"]
+
+
+def generate_csv(path: Path, lines: int, seed: int = 7) -> None:
+    """A realistic mix: 3 lines per claim, chest CT and other codes, some errors, Medicare and commercial."""
+    rnd = random.Random(seed)
+    cols = ["claim_id", "line", "member_id", "patient_last_name", "patient_first_name", "birth_date", "payer",
+            "service_date", "place_of_service", "procedure_code", "modifiers", "units", "charge",
+            "diagnosis_codes", "ordering_npi", "rendering_npi", "billing_npi", "locality"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(cols) + "\n")
+        for i in range(lines):
+            claim = i // 3
+            k = rnd.randrange(len(CODES))
+            row = [f"CLM{claim:07d}", str(i % 3 + 1), f"MBR{claim % 50000:07d}", "DOE", "SAM",
+                   f"19{rnd.randint(40, 75)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}",
+                   "medicare" if claim % 5 else "commercial",
+                   f"2026-0{rnd.randint(3, 9)}-{rnd.randint(10, 28)}", rnd.choice(["11", "11", "22", "19"]),
+                   CODES[k], MODS[rnd.randrange(len(MODS))], "1", f"{rnd.randint(90, 900)}.00", DX[k],
+                   "1234567893", "1245319599", "1234567893", rnd.choice(["", "13202-01", "05302-99"])]
+            fh.write(",".join(row) + "\n")
+
+
+def import_times(repeat: int = 5) -> dict[str, float]:
+    env = dict(os.environ, POWERTOOLS_SERVICE_NAME="ctscrub", POWERTOOLS_METRICS_NAMESPACE="bench",
+               POWERTOOLS_TRACE_DISABLED="true", AWS_DEFAULT_REGION="us-east-1",
+               PYTHONPATH=os.pathsep.join([str(ROOT / "functions" / "scrub_upload"), str(ROOT / "layers" / "ctscrub")]))
+    out: dict[str, float] = {}
+    for label, stmt in (("import boto3", "import boto3"), ("import handler (app)", "import app")):
+        best = float("inf")
+        for _ in range(repeat):
+            code = f"import time; t=time.perf_counter(); {stmt}; print(time.perf_counter()-t)"
+            r = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, check=True)
+            best = min(best, float(r.stdout.strip().splitlines()[-1]))
+        out[label] = best
+    return out
+
+
+_VALIDATE_CHILD = r"""
+import json, resource, sys, time
+from datetime import date
+from ctscrub.pipeline import ScrubOptions, scrub
+from ctscrub.refdata import load_reference_data
+from ctscrub.screening_history import InMemoryScreeningHistory
+
+class Count:
+    def __init__(self): self.claims = 0; self.findings = 0
+    def claim(self, r): self.claims += 1; self.findings += len(r.findings)
+    def finish(self, s): pass
+
+refdata = load_reference_data()
+sink = Count()
+t = time.perf_counter()
+with open(sys.argv[1], "rb") as fh:
+    s = scrub(fh, ScrubOptions(as_of=date(2026, 11, 28), refdata=refdata,
+              screening_history=InMemoryScreeningHistory()), [sink], upload_id="bench", source_name="bench.csv")
+dt = time.perf_counter() - t
+print(json.dumps({"seconds": dt, "lines": s.lines, "claims": s.claims, "findings": sink.findings,
+                  "status": s.status, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def validate_throughput(path: Path) -> dict[str, float]:
+    r = subprocess.run([PY, "-c", _VALIDATE_CHILD, str(path)], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+_CALLS_CHILD = r"""
+import json, sys
+from collections import Counter
+sys.path.insert(0, sys.argv[2])
+from ctscrub.local import count_aws_calls
+print(json.dumps(count_aws_calls(sys.argv[1])))
+"""
+
+
+def aws_calls(path: Path) -> dict[str, object]:
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+               POWERTOOLS_SERVICE_NAME="ctscrub", POWERTOOLS_METRICS_NAMESPACE="bench", POWERTOOLS_TRACE_DISABLED="true")
+    r = subprocess.run([PY, "-c", _CALLS_CHILD, str(path), str(ROOT / "functions" / "scrub_upload")],
+                       capture_output=True, text=True, env=env, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=100_000)
+    ap.add_argument("--skip-aws", action="store_true")
+    args = ap.parse_args()
+    print(f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores")
+
+    t = import_times()
+    ratio = t["import handler (app)"] / t["import boto3"]
+    print(f"cold import: boto3 alone {t['import boto3'] * 1000:.0f} ms; handler {t['import handler (app)'] * 1000:.0f} ms; "
+          f"ratio {ratio:.2f}x (target <= 1.5x)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.csv"
+        generate_csv(path, args.lines)
+        size_mb = path.stat().st_size / 1e6
+        v = validate_throughput(path)
+        print(f"validate {v['lines']:,} lines ({v['claims']:,} claims, {size_mb:.1f} MB CSV): {v['seconds']:.2f} s, "
+              f"{v['lines'] / v['seconds']:,.0f} lines/s (target >= 50,000), {v['findings']:,} findings, "
+              f"peak RSS {v['peak_rss_mb']:.0f} MB")
+        if not args.skip_aws:
+            c = aws_calls(path)
+            print(f"AWS calls for that file (handler on moto): {json.dumps(c)}")
+            items, writes = c["dynamodb_items"], c["dynamodb_write_calls"]
+            alerts, pubs = c["sns_messages"], c["sns_publish_calls"]
+            print(f"  DynamoDB: {items:,} items in {writes:,} write calls = {items / max(writes, 1):.1f} items/call "
+                  f"(target >= 25 except the last batch); SNS: {alerts:,} messages in {pubs:,} publish calls = "
+                  f"{alerts / max(pubs, 1):.1f} per call (target >= 10 except the last batch)")
+
+
+if __name__ == "__main__":
+    main()
