@@ -16,9 +16,6 @@ from pathlib import Path
 
 from ctscrub.model import ClaimResult, Finding, Severity
 
-FINDING_FIELDS = ("rule", "severity", "claim_id", "line", "code", "message", "suggestion", "source", "dataset",
-                  "amount_at_stake")
-
 
 def _as_of(text: str) -> date:
     try:
@@ -93,7 +90,7 @@ def _validate(args: argparse.Namespace, out: io.TextIOBase) -> int:
         json.dump(doc, out, indent=2)
         out.write("\n")
     elif args.format == "csv":
-        from ctscrub.report.csv_findings import escape_cell
+        from ctscrub.report.csv_findings import FINDING_FIELDS, escape_cell
 
         w = csv.writer(out, lineterminator="\n")
         w.writerow(FINDING_FIELDS)
@@ -103,6 +100,7 @@ def _validate(args: argparse.Namespace, out: io.TextIOBase) -> int:
     elif args.format == "html":
         assert report_sink is not None
         out.write(report_sink.html())
+        report_sink.close()
     else:
         _print_table(summary.to_dict(), findings, sink.results, out)
     if summary.status == "rejected":

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -77,6 +77,7 @@ class UploadSummary:
             "amount_at_stake": str(self.amount_at_stake),
             "bytes_read": self.bytes_read,
             "seconds": round(self.seconds, 3),
+            "processed_at": datetime.fromtimestamp(self.started, tz=UTC).isoformat(timespec="seconds"),
         }
 
 
