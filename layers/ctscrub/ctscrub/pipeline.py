@@ -111,13 +111,19 @@ def check_claim(claim: Claim, ctx: RuleContext, rules: Iterable) -> ClaimResult:
 
 
 def _remember_lines(claim: Claim, ctx: RuleContext) -> None:
-    """Index this claim's chest CT lines by patient and date for checks across later claims."""
-    key = None
+    """Index the lines of a claim that has chest CT lines by patient and date, for checks across claims.
+
+    Claims without chest CT lines are not kept: no rule pairs two non-CT lines, and memory stays
+    proportional to the chest CT volume of the upload rather than its size.
+    """
+    if not any(ln.is_chest_ct or ln.procedure_code == "G0297" for ln in claim.lines):
+        return
+    key = claim.patient_key()
     for ln in claim.lines:
-        if (ln.is_chest_ct or ln.procedure_code == "G0297") and ln.service_date is not None:
-            key = key or claim.patient_key()
+        if ln.service_date is not None:
             ctx.patient_day_lines.setdefault((key, ln.service_date), []).append(
-                SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers)
+                SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
+                         ln.rendering_npi or claim.rendering_npi)
             )
 
 

@@ -1,1 +1,63 @@
-"""Rule family: claim (being written)."""
+"""Rule family: claim structure (X12 837P): total charge and replacement/void references.
+
+Both rules are claim-level (no line) and run only on claims with a chest CT line (or deleted G0297):
+the scrubber reports on chest CT claims, not on every claim of a mixed file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ctscrub.model import Claim, Finding
+from ctscrub.rules.coding import money
+from ctscrub.rules.registry import RuleContext, finding, rule
+
+_FREQUENCY_MEANING = {"7": "a replacement of a prior claim", "8": "a void of a prior claim"}
+
+
+def _in_scope(claim: Claim) -> bool:
+    return any(ln.is_chest_ct or ln.procedure_code == "G0297" for ln in claim.lines)
+
+
+def _claim_at_stake(ctx: RuleContext) -> Decimal | None:
+    amounts = [p.allowed for p in ctx.prices.values() if p.allowed is not None]
+    return sum(amounts, Decimal(0)) if amounts else None
+
+
+@rule("CHARGE_TOTAL_MISMATCH")
+def charge_total_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """CLM02 must equal the sum of the line charges (SV102); a claim that does not add up is rejected."""
+    if claim.total_charge is None or not _in_scope(claim):
+        return
+    lines_total = sum((ln.charge for ln in claim.lines if ln.charge is not None), Decimal(0))
+    if lines_total == claim.total_charge:
+        return
+    n = len(claim.lines)
+    diff = claim.total_charge - lines_total
+    yield finding(
+        "CHARGE_TOTAL_MISMATCH", claim, None,
+        f"The claim's total charge (CLM02) is {money(claim.total_charge)}, but its {n} service line "
+        f"charge{'s' if n != 1 else ''} add up to {money(lines_total)} (difference {money(diff)}): the claim "
+        f"will be rejected.",
+        f"Correct CLM02 to {money(lines_total)}, or correct the line charges (SV102) so they add up to "
+        f"{money(claim.total_charge)}.",
+        amount_at_stake=_claim_at_stake(ctx),
+    )
+
+
+@rule("CLAIM_FREQUENCY_REF_MISSING")
+def frequency_ref_missing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """A replacement (7) or void (8) must name the original claim (REF*F8), or it is rejected."""
+    freq = (claim.frequency_code or "").strip()
+    meaning = _FREQUENCY_MEANING.get(freq)
+    if meaning is None or claim.has_original_reference or not _in_scope(claim):
+        return
+    yield finding(
+        "CLAIM_FREQUENCY_REF_MISSING", claim, None,
+        f"The claim has frequency code {freq} ({meaning}, CLM05-3) but does not give the original claim's "
+        f"number (REF*F8): the payer cannot tell which claim it changes and rejects it.",
+        "Add REF*F8 with the payer's claim control number of the original claim, or send it as a new claim "
+        "(frequency 1) if there is no earlier claim.",
+        amount_at_stake=_claim_at_stake(ctx),
+    )

@@ -1,1 +1,208 @@
-"""Rule family: modifiers (being written)."""
+"""Rule family: modifiers on chest CT lines (validity, conflicts, setting, repeats, distinct service, payment notes).
+
+Which modifiers exist and which never apply to CT (with their end dates) is data:
+``refdata/data/policy/modifiers.json``; facility places of service come from ``place_of_service.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from ctscrub.model import Claim, Finding, ServiceLine
+from ctscrub.refdata.policy import load_policy, policy_for
+from ctscrub.rules.coding import DISTINCT_MODIFIERS, REPEAT_MODIFIERS, day_view, first_of, line_ref, shown
+from ctscrub.rules.registry import RuleContext, finding, rule
+
+_MODIFIER_FORMAT = re.compile(r"[A-Z0-9]{2}")
+
+
+@rule("MODIFIER_INVALID")
+def modifier_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """Every modifier must be two letters or digits, a real CPT/HCPCS modifier, and applicable to CT."""
+    dataset = load_policy("modifiers")["dataset"]
+    for ln in claim.lines:
+        if not ln.modifiers or not ln.is_chest_ct:
+            continue
+        table = policy_for("modifiers", ln.service_date)
+        if table is None:
+            continue
+        for raw in ln.modifiers:
+            mod = raw.strip().upper()
+            if not _MODIFIER_FORMAT.fullmatch(mod):
+                what = f"modifier {shown(raw)} is malformed: a modifier is exactly two letters or digits"
+                fix = f"Correct or remove the malformed modifier on {line_ref(ln)}."
+            elif mod in table["not_for_ct"]:
+                what = f"modifier {mod} does not apply to CT: {table['not_for_ct'][mod]}"
+                fix = f"Remove {mod} from {line_ref(ln)}."
+            elif mod not in table["valid"]:
+                what = f"modifier {mod} is not a recognized CPT or HCPCS modifier"
+                fix = f"Correct {mod} on {line_ref(ln)} to the intended modifier, or remove it."
+            else:
+                continue
+            yield finding(
+                "MODIFIER_INVALID", claim, ln,
+                f"Line {ln.number} ({ln.procedure_code}): {what}. A line with an invalid modifier is rejected.",
+                fix, dataset=dataset, amount_at_stake=ctx.price_of(ln),
+            )
+
+
+@rule("MODIFIER_CONFLICT")
+def modifier_conflict(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """26 with TC (the two halves of the global) and 76 with 77 contradict each other on one line."""
+    for ln in claim.lines:
+        if len(ln.modifiers) < 2 or not ln.is_chest_ct:
+            continue
+        if ln.has_modifier("26") and ln.has_modifier("TC"):
+            yield finding(
+                "MODIFIER_CONFLICT", claim, ln,
+                f"Line {ln.number} carries both 26 (interpretation only) and TC (technical part only) on "
+                f"{ln.procedure_code}: the two halves together are the global service, so the line contradicts "
+                f"itself.",
+                f"If this provider did both the scan and the interpretation, bill {ln.procedure_code} without 26 or "
+                f"TC on {line_ref(ln)}; otherwise keep only the modifier of the part this provider did.",
+                amount_at_stake=ctx.price_of(ln),
+            )
+        if ln.has_modifier("76") and ln.has_modifier("77"):
+            yield finding(
+                "MODIFIER_CONFLICT", claim, ln,
+                f"Line {ln.number} carries both 76 (repeat by the same physician) and 77 (repeat by another "
+                f"physician) on {ln.procedure_code}: only one can be true.",
+                f"Keep 76 on {line_ref(ln)} if the same physician repeated the study, 77 if another physician did; "
+                f"remove the other.",
+                amount_at_stake=ctx.price_of(ln),
+            )
+
+
+@rule("FACILITY_REQUIRES_26")
+def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """In a facility setting the facility is paid the technical part: the professional line must carry 26."""
+    for ln in claim.chest_ct_lines():
+        pos = ln.place_of_service
+        if not pos or ln.has_modifier("26"):
+            continue
+        table = policy_for("place_of_service", ln.service_date)
+        if table is None or pos not in table["facility"]:
+            continue
+        setting = f"place of service {pos} ({table.get('names', {}).get(pos, 'a facility')})"
+        if ln.has_modifier("TC"):
+            billed, fix = "the technical component (TC)", f"Replace TC with 26 on {line_ref(ln)}"
+        else:
+            billed, fix = "the global service (no 26 or TC)", f"Add 26 to {line_ref(ln)}"
+        yield finding(
+            "FACILITY_REQUIRES_26", claim, ln,
+            f"Line {ln.number} bills {ln.procedure_code} as {billed} at {setting}, a facility setting: the "
+            f"facility is paid for the scan, so a professional claim can bill only the interpretation.",
+            f"{fix} and bill only the interpretation; the facility bills the technical part.",
+            amount_at_stake=ctx.price_of(ln),
+        )
+
+
+@rule("REPEAT_WITHOUT_ORIGINAL")
+def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """76/77 mark a repeat: another line of the same code for the patient that date must bill the first study."""
+    for ln in claim.lines:
+        if not ln.modifiers or not ln.is_chest_ct or ln.service_date is None:
+            continue
+        mod = first_of(ln.modifiers, REPEAT_MODIFIERS)
+        if mod is None:
+            continue
+        day = day_view(claim, ctx)
+        if any(p.code == ln.procedure_code for p in day.peers(ln)):
+            continue
+        yield finding(
+            "REPEAT_WITHOUT_ORIGINAL", claim, ln,
+            f"Line {ln.number} bills {ln.procedure_code} with {mod} (repeat study), but no other "
+            f"{ln.procedure_code} is billed for this patient on {ln.service_date.isoformat()}: the first study of "
+            f"the day is billed without 76 or 77.",
+            f"Remove {mod} from {line_ref(ln)} if this was the only {ln.procedure_code} that day; if the first "
+            f"study is on another claim, check that it is billed.",
+        )
+
+
+@rule("DISTINCT_WITHOUT_PAIR")
+def distinct_without_pair(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """59/X{EPSU} say a service is distinct from another procedure that date; never for a repeat of one code."""
+    for ln in claim.lines:
+        if not ln.modifiers or not ln.is_chest_ct or ln.service_date is None:
+            continue
+        mod = first_of(ln.modifiers, DISTINCT_MODIFIERS)
+        if mod is None:
+            continue
+        day = day_view(claim, ctx)
+        peers = day.peers(ln)
+        if any(p.code != ln.procedure_code for p in peers):
+            continue
+        if peers:
+            yield finding(
+                "DISTINCT_WITHOUT_PAIR", claim, ln,
+                f"Line {ln.number} uses {mod} on a repeat of {ln.procedure_code} ({peers[0].ref()} bills the same "
+                f"code that day): 59 and XE/XS/XP/XU mark a different procedure, never a repeat of the same code.",
+                f"Replace {mod} with 76 (same physician) or 77 (another physician) on {line_ref(ln)}.",
+            )
+        else:
+            yield finding(
+                "DISTINCT_WITHOUT_PAIR", claim, ln,
+                f"Line {ln.number} uses {mod} (distinct service) on {ln.procedure_code}, but no other procedure is "
+                f"billed for this patient on {ln.service_date.isoformat()}: there is nothing for it to be distinct "
+                f"from.",
+                f"Remove {mod} from {line_ref(ln)}.",
+            )
+
+
+def _reduced_service(ln: ServiceLine) -> tuple[str, str]:
+    """Modifier 52: payment is reduced and priced by the contractor from the documentation."""
+    return (f"Line {ln.number} bills {ln.procedure_code} with 52 (reduced service): the contractor prices the line "
+            f"from the documentation and pays less than the fee schedule amount.",
+            f"Send the report that shows what was done and why the study was reduced; if the full study was done, "
+            f"remove 52 from {line_ref(ln)}.")
+
+
+def _ct_equipment(ln: ServiceLine) -> tuple[str, str]:
+    """Modifier CT (scanner not meeting NEMA XR-29): the technical component is paid 15% less."""
+    if ln.has_modifier("TC"):
+        effect = "the technical component on this line is paid 15% less"
+    elif ln.has_modifier("26"):
+        effect = "the 15% reduction applies to the technical component; this interpretation-only line is not reduced"
+    else:
+        effect = "the technical part of this global line is paid 15% less"
+    return (f"Line {ln.number} bills {ln.procedure_code} with CT (scanner does not meet the NEMA XR-29 dose "
+            f"standard): {effect}.",
+            "No change needed if the scanner does not meet NEMA XR-29; an upgraded scanner avoids the reduction.")
+
+
+def _expected_denial(ln: ServiceLine) -> tuple[str, str]:
+    """GZ: the provider expects a denial and has no ABN on file, so the provider, not the patient, is liable."""
+    return (f"Line {ln.number} bills {ln.procedure_code} with GZ: Medicare is expected to deny it as not reasonable "
+            f"and necessary and no signed ABN is on file, so the provider is liable and cannot bill the beneficiary.",
+            f"If the patient signed an ABN before the scan, replace GZ with GA on {line_ref(ln)}; otherwise expect "
+            f"the denial and do not bill the patient.")
+
+
+def _excluded_service(ln: ServiceLine) -> tuple[str, str]:
+    """GY: the service is statutorily excluded or not a Medicare benefit; it denies and the patient is liable."""
+    return (f"Line {ln.number} bills {ln.procedure_code} with GY: the service is declared excluded by statute or "
+            f"not a Medicare benefit, so Medicare will deny it and the beneficiary is liable; the denial can be "
+            f"sent to a secondary payer.",
+            f"Keep GY only if the scan is excluded (for example a routine screening outside any covered benefit); a "
+            f"chest CT done for a sign, symptom or condition is a benefit: remove GY from {line_ref(ln)}.")
+
+
+_NOTES: dict[str, tuple[str, Callable[[ServiceLine], tuple[str, str]]]] = {
+    "52": ("REDUCED_SERVICE", _reduced_service),
+    "CT": ("CT_EQUIPMENT_REDUCTION", _ct_equipment),
+    "GZ": ("EXPECTED_DENIAL_GZ", _expected_denial),
+    "GY": ("EXCLUDED_SERVICE_GY", _excluded_service),
+}
+
+
+@rule("REDUCED_SERVICE", "CT_EQUIPMENT_REDUCTION", "EXPECTED_DENIAL_GZ", "EXCLUDED_SERVICE_GY")
+def modifier_notes(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    """What 52, CT, GZ and GY mean for payment and liability (one pass over the modifiers)."""
+    for ln in claim.lines:
+        if not ln.modifiers or not ln.is_chest_ct:
+            continue
+        for mod, (rule_id, texts) in _NOTES.items():
+            if mod in ln.modifiers:
+                message, fix = texts(ln)
+                yield finding(rule_id, claim, ln, message, fix)

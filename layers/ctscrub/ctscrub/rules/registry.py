@@ -35,6 +35,8 @@ class SeenLine:
     line: int
     code: str
     modifiers: tuple[str, ...]
+    units: Decimal = Decimal(1)
+    rendering_npi: str | None = None  # line or claim rendering provider, for same-provider edits
 
 
 @dataclass
