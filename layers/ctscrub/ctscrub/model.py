@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 CHEST_CT_CODES: frozenset[str] = frozenset({"71250", "71260", "71270", "71271", "71275"})
 """The chest CT family the scrubber checks (plus deleted G0297, which the rules flag)."""
@@ -35,7 +35,7 @@ DOC_ITEMS: dict[str, str] = {
 }
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"  # will be denied or rejected
     WARNING = "warning"  # at risk
     INFO = "info"
@@ -45,7 +45,7 @@ class Severity(str, Enum):
         return {"error": 2, "warning": 1, "info": 0}[self.value]
 
 
-class Payer(str, Enum):
+class Payer(StrEnum):
     MEDICARE = "medicare"
     COMMERCIAL = "commercial"
 

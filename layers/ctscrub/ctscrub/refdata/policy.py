@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -24,6 +24,7 @@ def load_policy(name: str) -> dict[str, Any]:
     return doc
 
 
+@lru_cache(maxsize=8192)  # rules ask once per line; files repeat a few dates many times
 def policy_for(name: str, dos: date | None) -> dict[str, Any] | None:
     """The version of policy table ``name`` in force on ``dos`` (the latest one when ``dos`` is None)."""
     doc = load_policy(name)

@@ -1,0 +1,43 @@
+"""In-memory LDCT screening history (``rules.registry.ScreeningHistory``) for the CLI and tests.
+
+The same beneficiary is the same member id (the Medicare beneficiary identifier) when the claim has one,
+else ``Claim.patient_key()``. Keys are hashed with a per-instance random key, so the history holds no
+member id in clear and its keys mean nothing outside this process. The AWS deployment uses the
+DynamoDB implementation (keyed HMAC from configuration) instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+
+from ctscrub.model import Claim
+
+
+def beneficiary_key(claim: Claim, secret: bytes) -> str:
+    """A keyed, non-reversible key for "same beneficiary" across claims and uploads."""
+    member = (claim.member_id or "").strip().upper()
+    raw = ("member|" + member) if member else ("patient|" + claim.patient_key())
+    return hashlib.blake2b(raw.encode(), key=secret, digest_size=16).hexdigest()
+
+
+class InMemoryScreeningHistory:
+    """Screen dates per beneficiary, kept for the life of the object (one CLI run, one test)."""
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
+        self._screens: dict[str, set[date]] = {}
+
+    def previous_screens(self, claim: Claim) -> list[date]:
+        return sorted(self._screens.get(beneficiary_key(claim, self._secret), ()))
+
+    def record_screen(self, claim: Claim, service_date: date) -> None:
+        self._screens.setdefault(beneficiary_key(claim, self._secret), set()).add(service_date)
+
+    def __len__(self) -> int:
+        """Number of beneficiaries with at least one recorded screen."""
+        return len(self._screens)
+
+    def __repr__(self) -> str:  # never show keys or dates in logs
+        return f"InMemoryScreeningHistory(beneficiaries={len(self._screens)})"
