@@ -77,7 +77,7 @@ class UploadSummary:
             "amount_at_stake": str(self.amount_at_stake),
             "bytes_read": self.bytes_read,
             "seconds": round(self.seconds, 3),
-            "processed_at": datetime.fromtimestamp(self.started, tz=UTC).isoformat(timespec="seconds"),
+            "processed_at": datetime.fromtimestamp(self.started, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
 
