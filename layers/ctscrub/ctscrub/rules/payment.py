@@ -1,1 +1,43 @@
-"""Rule family: payment (being written)."""
+"""Rule family: payment. CHARGE_BELOW_ALLOWED: a charge below the Medicare fee schedule amount loses money.
+
+Medicare pays the lower of the actual charge and the fee schedule amount (42 CFR 414.20), so a charge
+below the fee schedule amount caps the payment at the charge on every claim. The comparison uses the
+line's unreduced fee schedule amount (year of service, component, facility or not, locality, OPPS cap):
+the multiple-procedure reduction lowers what is paid, not what may be charged. Lines with modifier 52
+are contractor-priced (the fee schedule amount is only an upper bound) and are not compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ctscrub.model import Claim, Finding, Payer
+from ctscrub.payment import datasets_used, fee_schedule_quote
+from ctscrub.rules.registry import RuleContext, finding, rule
+
+_COMPONENT = {"": "global", "26": "-26", "TC": "TC"}
+
+
+@rule("CHARGE_BELOW_ALLOWED")
+def charge_below_allowed(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    if claim.payer is not Payer.MEDICARE:
+        return
+    for ln in claim.lines:
+        if not ln.is_chest_ct or ln.charge is None or ln.charge <= 0 or ln.has_modifier("52"):
+            continue
+        hit = fee_schedule_quote(claim, ln, ctx.refdata)
+        if hit is None:
+            continue
+        q, st = hit
+        if ln.charge >= q.amount:
+            continue
+        comp = _COMPONENT.get("26" if ln.has_modifier("26") else "TC" if ln.has_modifier("TC") else "", "global")
+        gap = q.amount - ln.charge
+        yield finding(
+            "CHARGE_BELOW_ALLOWED", claim, ln,
+            f"The charge ${ln.charge:.2f} for {ln.procedure_code} ({comp}) is below the {st.fs.year} Medicare "
+            f"fee schedule amount ${q.amount} ({st.locality_text}). Medicare pays the lower of the charge and "
+            f"the fee schedule amount, so ${gap:.2f} is lost on every claim like this one.",
+            f"Raise the charge master price for {ln.procedure_code} ({comp}) to at least ${q.amount}.",
+            dataset=datasets_used(q, st), amount_at_stake=gap,
+        )

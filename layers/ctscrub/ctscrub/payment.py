@@ -1,0 +1,274 @@
+"""Expected Medicare allowed amounts of chest CT lines (PFS by date of service, component, setting, locality).
+
+Amount = [(work RVU x work GPCI) + (PE RVU x PE GPCI) + (MP RVU x MP GPCI)] x CF, facility PE for a
+facility place of service, rounded half-up to cents (RVU25D_doc.txt). For codes with OPPS PE/MP columns
+(71275 global and TC) the lower of that and the same formula on the OPPS columns is paid (DRA 2005 cap).
+Across the chest CT lines of one claim on one date (multiple procedure indicator 4, family 88) the
+studies are ranked by TC amount: TC 100% for the first, 50% for each further; PC 5% less for each
+further; a global is its TC part plus its PC part so reduced. Modifier CT reduces the TC part 15%.
+Each line prices one study: units above 1 are flagged by UNITS_EXCEED_MUE, not multiplied here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ctscrub.model import Claim, LinePrice, Payer, ServiceLine
+from ctscrub.refdata.policy import policy_for
+from ctscrub.refdata.tables import NATIONAL, FeeSchedule, Gpci, GpciTable, OppsCapTable, PfsRow
+
+if TYPE_CHECKING:
+    from ctscrub.refdata import ReferenceData
+
+CENT = Decimal("0.01")
+HALF = Decimal("0.5")
+PC_FURTHER = Decimal("0.95")
+CT_TC = Decimal("0.85")
+_ORDINAL = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+def cents(x: Decimal) -> Decimal:
+    return x.quantize(CENT, ROUND_HALF_UP)
+
+
+def component_of(line: ServiceLine) -> str | None:
+    """"26", "TC" or "" (global); None when the line carries both 26 and TC."""
+    pc, tc = "26" in line.modifiers, "TC" in line.modifiers
+    if pc and tc:
+        return None
+    return "26" if pc else "TC" if tc else ""
+
+
+@lru_cache(maxsize=4096)
+def is_facility(pos: str | None, dos: date) -> bool:
+    version = policy_for("place_of_service", dos)
+    return bool(version and pos in version.get("facility", ()))
+
+
+def rvu_amount(work: Decimal, pe: Decimal, mp: Decimal, g: Gpci, cf: Decimal) -> Decimal:
+    return cents((work * g.work + pe * g.pe + mp * g.mp) * cf)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The unreduced fee schedule amount of one code and component in one setting and locality."""
+
+    amount: Decimal  # after the OPPS cap where it applies
+    tc: Decimal | None  # TC amount of the code (capped), for ranking and reductions
+    pc: Decimal | None  # PC (-26) amount of the code
+    row: PfsRow
+    pfs_amount: Decimal  # before the OPPS cap
+    cap_source: str | None  # None = not capped; else where the capped price came from
+    dataset: str
+
+
+def _row_amount(fs: FeeSchedule, row: PfsRow, g: Gpci, facility: bool, locality: str | None,
+                cap: OppsCapTable | None) -> tuple[Decimal, Decimal, str | None]:
+    pe = row.pe_f if facility else row.pe_nf
+    pfs_amt = rvu_amount(row.work, pe, row.mp, g, fs.conversion_factor)
+    if row.mod == "26" or not row.has_opps_cap:
+        return pfs_amt, pfs_amt, None
+    cms = cap.price(row.code, row.mod, locality, facility) if cap is not None and locality else None
+    if cms is not None:
+        return min(cms, pfs_amt), pfs_amt, (cap.label if cms < pfs_amt else None)  # type: ignore[union-attr]
+    opps_pe = row.opps_pe_f if facility else row.opps_pe_nf
+    opps_amt = rvu_amount(row.work, opps_pe, row.opps_mp, g, fs.conversion_factor)
+    return min(opps_amt, pfs_amt), pfs_amt, ("computed from the OPPS PE/MP RVUs" if opps_amt < pfs_amt else None)
+
+
+@lru_cache(maxsize=8192)
+def quote(fs: FeeSchedule, gpci: Gpci, cap: OppsCapTable | None, code: str, component: str,
+          facility: bool, locality: str | None) -> Quote | None:
+    """The fee schedule amount of ``code``/``component`` (cached: a handful of combinations per upload)."""
+    row = fs.row(code, component)
+    if row is None:
+        return None
+    amount, pfs_amt, cap_source = _row_amount(fs, row, gpci, facility, locality, cap)
+    tc_row, pc_row = fs.row(code, "TC"), fs.row(code, "26")
+    tc = _row_amount(fs, tc_row, gpci, facility, locality, cap)[0] if tc_row else None
+    pc = _row_amount(fs, pc_row, gpci, facility, locality, cap)[0] if pc_row else None
+    return Quote(amount, tc, pc, row, pfs_amt, cap_source, fs.label)
+
+
+@dataclass(slots=True)
+class _Setting:
+    fs: FeeSchedule
+    gpci: Gpci
+    gpci_table: GpciTable | None
+    cap: OppsCapTable | None
+    locality_text: str
+    locality_key: str | None  # the key priced (None = national)
+
+
+def _note(refdata: ReferenceData, text: str) -> None:
+    note = getattr(refdata, "note_missing", None)  # stand-ins without payment tables (rule test fakes)
+    if note is not None:
+        note(text)
+
+
+def _fee_schedule(refdata: ReferenceData, dos: date) -> FeeSchedule | None:
+    lookup = getattr(refdata, "fee_schedule", None)
+    return lookup(dos) if lookup is not None else None
+
+
+def _setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | None:
+    cache: dict[object, Any] | None = getattr(refdata, "pricing_cache", None)
+    if cache is None:
+        return _new_setting(claim, dos, refdata)
+    key = ("setting", dos, claim.locality)
+    if key not in cache:
+        cache[key] = _new_setting(claim, dos, refdata)
+    return cache[key]  # type: ignore[no-any-return]
+
+
+def _new_setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | None:
+    fs = _fee_schedule(refdata, dos)
+    if fs is None:
+        _note(refdata, f"No Medicare physician fee schedule (PFS) covers dates of service in {dos.year}; "
+                       "expected allowed amounts of those lines were not computed.")
+        return None
+    table = refdata.gpci(dos)
+    cap = refdata.opps_cap(dos)
+    loc = claim.locality
+    if not loc:
+        return _Setting(fs, NATIONAL, table, cap, "national (GPCI 1.0)", None)
+    if table is None:
+        _note(refdata, f"No GPCI table covers dates of service in {dos.year}; lines with a locality "
+                       "were priced at national GPCIs (1.0).")
+        return _Setting(fs, NATIONAL, None, cap, f"locality {loc} priced at national GPCIs (no {dos.year} GPCIs)",
+                        None)
+    g = table.get(loc)
+    if g is None:
+        return _Setting(fs, NATIONAL, table, cap,
+                        f"locality {loc} not in GPCI {dos.year}: national GPCIs (1.0) used", None)
+    alias = f", as {g.locality}" if g.locality != loc else ""
+    return _Setting(fs, g, table, cap, f"locality {loc} ({g.name}{alias})", loc)
+
+
+def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) -> tuple[Quote, _Setting] | None:
+    """The unreduced fee schedule amount of one chest CT line (no MPPR, no CT reduction), or None."""
+    comp = component_of(line)
+    if line.service_date is None or comp is None:
+        return None
+    st = _setting(claim, line.service_date, refdata)
+    if st is None:
+        return None
+    facility = is_facility(line.place_of_service, line.service_date)
+    q = quote(st.fs, st.gpci, st.cap, line.procedure_code, comp, facility, st.locality_key)
+    return (q, st) if q is not None else None
+
+
+def _mppr_ranks(lines: list[tuple[ServiceLine, Quote]]) -> dict[int, int]:
+    """Rank (1 = full payment) of each line's study among the same-date imaging studies of the claim.
+
+    A study is one code on one date: its -26 and TC lines are the two halves of one study, not two. Repeats
+    with 76/77 are separate sessions and are not reduced.
+    """
+    ranked = [(ln, q) for ln, q in lines if q.row.mult == "4" and q.row.family == "88"
+              and "76" not in ln.modifiers and "77" not in ln.modifiers]
+    studies: dict[date, dict[str, Decimal]] = {}
+    for ln, q in ranked:
+        studies.setdefault(ln.service_date, {})[ln.procedure_code] = q.tc or Decimal(0)  # type: ignore[index]
+    rank_of: dict[tuple[date, str], int] = {}
+    for day_key, codes in studies.items():
+        for i, code in enumerate(sorted(codes, key=lambda c: (-codes[c], c)), start=1):
+            rank_of[(day_key, code)] = i
+    return {ln.number: rank_of[(ln.service_date, ln.procedure_code)] for ln, _q in ranked}  # type: ignore[index]
+
+
+def _describe(setting: _Setting, comp: str, facility: bool, year: int) -> list[str]:
+    comp_text = {"": "global", "26": "professional component (-26)", "TC": "technical component (TC)"}[comp]
+    head = f"PFS {year} {'facility' if facility else 'non-facility'}, {setting.locality_text}, {comp_text}"
+    parts = [head]
+    if facility and comp != "26":
+        parts.append("facility setting: only -26 is payable to the physician")
+    return parts
+
+
+def _price_line(claim: Claim, ln: ServiceLine, q: Quote, st: _Setting, rank: int,
+                cache: dict[object, Any] | None) -> LinePrice:
+    facility = is_facility(ln.place_of_service, ln.service_date)  # type: ignore[arg-type]
+    key = ("line", id(st), ln.procedure_code, ln.modifiers, facility, rank, claim.payer)
+    hit = cache.get(key) if cache is not None else None
+    if hit is None:
+        hit = _amount_and_basis(claim, ln, q, st, rank, facility)
+        if cache is not None:
+            cache[key] = hit
+    return LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, hit[0], hit[1], hit[2])
+
+
+def _amount_and_basis(claim: Claim, ln: ServiceLine, q: Quote, st: _Setting, rank: int,
+                      facility: bool) -> tuple[Decimal, str, str]:
+    comp = component_of(ln) or ""
+    parts = _describe(st, comp, facility, st.fs.year)
+    if q.cap_source:
+        parts.append(f"OPPS cap ${q.amount} instead of PFS ${q.pfs_amount} ({q.cap_source})")
+    tcf = HALF if rank > 1 else Decimal(1)
+    pcf = PC_FURTHER if rank > 1 else Decimal(1)
+    if rank > 1:
+        pct = {"": "TC 50%, PC 95%", "26": "PC 95%", "TC": "TC 50%"}[comp]
+        parts.append(f"MPPR {pct} ({_ORDINAL.get(rank, f'{rank}th')} study that day)")
+    if ln.has_modifier("CT") and comp != "26":
+        tcf *= CT_TC
+        parts.append("CT modifier: TC -15%")
+    if comp == "26":
+        amount = cents(q.amount * pcf)
+    elif comp == "TC":
+        amount = cents(q.amount * tcf)
+    elif (tcf == 1 and pcf == 1) or q.tc is None or q.pc is None:
+        amount = q.amount
+    else:
+        amount = cents(q.tc * tcf + q.pc * pcf)
+    if ln.has_modifier("52"):
+        parts.append("modifier 52: contractor-priced, amount is the fee schedule upper bound")
+    basis = "; ".join(parts)
+    if claim.payer is Payer.COMMERCIAL:
+        basis = "Medicare benchmark: " + basis
+    return amount, basis, datasets_used(q, st)
+
+
+def datasets_used(q: Quote, st: _Setting) -> str:
+    """The reference datasets (and versions) an amount was computed from."""
+    datasets = [st.fs.label]
+    if st.locality_key and st.gpci_table is not None:
+        datasets.append(st.gpci_table.label)
+    if q.cap_source and st.cap is not None and q.cap_source == st.cap.label:
+        datasets.append(st.cap.label)
+    return "; ".join(datasets)
+
+
+def _unpriced(claim: Claim, ln: ServiceLine, why: str) -> LinePrice:
+    return LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, None, why, None)
+
+
+def price_claim(claim: Claim, refdata: ReferenceData, ctx: Any = None) -> list[LinePrice]:
+    """One ``LinePrice`` per chest CT line of ``claim``; ``allowed`` is None where it cannot be known."""
+    quoted: list[tuple[int, ServiceLine, Quote, _Setting]] = []
+    out: list[LinePrice | None] = []  # in line order; None = priced below, after the MPPR ranking
+    for ln in claim.lines:
+        if not ln.is_chest_ct:
+            continue
+        if ln.service_date is None:
+            out.append(_unpriced(claim, ln, "no date of service: fee schedule year unknown"))
+            continue
+        if component_of(ln) is None:
+            out.append(_unpriced(claim, ln, "both 26 and TC on the line: component unknown, not priced"))
+            continue
+        hit = fee_schedule_quote(claim, ln, refdata)
+        if hit is None:
+            fs = _fee_schedule(refdata, ln.service_date)
+            why = (f"no PFS {ln.service_date.year} row for {ln.procedure_code}" if fs is not None
+                   else f"no fee schedule loaded for {ln.service_date.year}")
+            out.append(_unpriced(claim, ln, why))
+            continue
+        quoted.append((len(out), ln, hit[0], hit[1]))
+        out.append(None)
+    ranks = _mppr_ranks([(ln, q) for _i, ln, q, _st in quoted]) if len(quoted) > 1 else {}
+    cache = getattr(refdata, "pricing_cache", None)
+    for i, ln, q, st in quoted:
+        out[i] = _price_line(claim, ln, q, st, ranks.get(ln.number, 1), cache)
+    return [p for p in out if p is not None]

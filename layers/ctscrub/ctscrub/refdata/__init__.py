@@ -1,0 +1,222 @@
+"""Reference data: versioned, date-effective CMS datasets (bundled and imported) behind one lookup object.
+
+``load_reference_data()`` reads the datasets bundled in ``ctscrub/refdata/data/`` plus any imported into
+the directory named by ``CTSCRUB_REFDATA_DIR``. Parsed tables are cached per process (Lambda cold start);
+every call returns a fresh ``ReferenceData`` whose ``missing_notes()`` start empty, so notes of one upload
+never leak into the next. The dataset in force for a date of service is the one whose effective period
+covers it; among several, the latest effective date, then the latest import, wins.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ctscrub.refdata import tables
+from ctscrub.refdata.store import Dataset, Manifest, read_dir
+from ctscrub.refdata.types import MueLimit, PtpEdit
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "data"
+ENV_DIR = "CTSCRUB_REFDATA_DIR"
+
+
+def _fy(dos: date) -> int:
+    return dos.year + 1 if dos.month >= 10 else dos.year
+
+
+@dataclass
+class _Loaded:
+    """What a process loads once: datasets by kind (oldest first) and their parsed tables."""
+
+    by_kind: dict[str, list[Dataset]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    _tables: dict[int, Any] = field(default_factory=dict)
+
+    def table(self, ds: Dataset) -> Any:
+        t = self._tables.get(id(ds))
+        if t is None:
+            t = self._tables[id(ds)] = tables.TABLE_TYPES[ds.manifest.kind](ds)
+        return t
+
+
+class ReferenceData:
+    def __init__(self, loaded: _Loaded) -> None:
+        self._loaded = loaded
+        self._notes: set[str] = set()
+        self._in_force: dict[tuple[str, date], Dataset | None] = {}
+        # per-upload memo for pricing (settings by date and locality, line prices by signature)
+        self.pricing_cache: dict[object, Any] = {}
+
+    # ----- datasets -----
+    @property
+    def problems(self) -> list[str]:
+        """Dataset files that could not be read (they are ignored; ``refdata status`` shows them)."""
+        return list(self._loaded.problems)
+
+    def manifests(self, kind: str | None = None) -> list[Manifest]:
+        return [ds.manifest for k, lst in sorted(self._loaded.by_kind.items()) if kind in (None, k) for ds in lst]
+
+    def dataset_in_force(self, kind: str, dos: date | None) -> Dataset | None:
+        """The dataset of ``kind`` for ``dos``; the most recent one when ``dos`` is None."""
+        lst = self._loaded.by_kind.get(kind, [])
+        if dos is None:
+            return lst[-1] if lst else None
+        key = (kind, dos)
+        if key not in self._in_force:
+            self._in_force[key] = next((ds for ds in reversed(lst) if ds.manifest.covers(dos)), None)
+        return self._in_force[key]
+
+    def table(self, kind: str, dos: date | None) -> Any:
+        ds = self.dataset_in_force(kind, dos)
+        return self._loaded.table(ds) if ds is not None else None
+
+    def tables_covering(self, kind: str, dos: date) -> list[Any]:
+        return [self._loaded.table(ds) for ds in reversed(self._loaded.by_kind.get(kind, []))
+                if ds.manifest.covers(dos)]
+
+    def for_upload(self) -> ReferenceData:
+        """The same data with empty missing-data notes (one view per upload)."""
+        return ReferenceData(self._loaded)
+
+    # ----- missing data -----
+    def note_missing(self, note: str) -> None:
+        self._notes.add(note)
+
+    def missing_notes(self) -> set[str]:
+        return set(self._notes)
+
+    # ----- diagnosis codes -----
+    def icd10_billable(self, code: str, dos: date | None) -> bool | None:
+        cs: tables.CodeSet | None = self.table("icd10cm", dos)
+        if cs is None:
+            if dos is not None:
+                fy = _fy(dos)
+                self.note_missing(
+                    f"No ICD-10-CM code set covers dates of service in FY{fy} ({date(fy - 1, 10, 1)} to "
+                    f"{date(fy, 9, 30)}); diagnosis codes on those lines were not validated.")
+            return None
+        return code.replace(".", "").upper() in cs
+
+    def icd10_dataset(self, dos: date | None) -> str | None:
+        ds = self.dataset_in_force("icd10cm", dos)
+        return ds.manifest.label if ds is not None else None
+
+    # ----- code pairs and unit limits -----
+    def ptp_edit(self, column1: str, column2: str, dos: date | None) -> PtpEdit | None:
+        """An imported CMS PTP set covering ``dos`` decides; without one, the policy-derived default edits.
+
+        A CMS set decides for a column-1 code it lists: a pair it does not hold is not an edit. Codes a
+        loaded set does not list as column 1 (e.g. only one of CMS's four files was imported) fall back
+        to the default edits.
+        """
+        cms: list[tables.PtpTable] = self.tables_covering("ncci-ptp", dos) if dos is not None else []
+        for t in cms:
+            row = t.active(column1, column2, dos)  # type: ignore[arg-type]
+            if row is not None:
+                return PtpEdit(column1, column2, row.modifier_indicator, row.rationale, t.label)
+        if any(column1 in t.column1_codes for t in cms):
+            return None
+        return _default_ptp(column1, column2, dos)
+
+    def mue(self, code: str, dos: date | None) -> MueLimit | None:
+        """The imported CMS MUE set covering ``dos``; without one, the policy-derived default limits."""
+        t: tables.MueTable | None = self.table("mue", dos) if dos is not None else None
+        if t is not None:
+            hit = t.get(code)
+            return MueLimit(code, hit[0], hit[1], hit[2], t.label) if hit else None
+        return _default_mue(code, dos)
+
+    # ----- payment -----
+    def fee_schedule(self, dos: date) -> tables.FeeSchedule | None:
+        return self.table("pfs", dos)  # type: ignore[no-any-return]
+
+    def gpci(self, dos: date) -> tables.GpciTable | None:
+        return self.table("gpci", dos)  # type: ignore[no-any-return]
+
+    def opps_cap(self, dos: date) -> tables.OppsCapTable | None:
+        return self.table("oppscap", dos)  # type: ignore[no-any-return]
+
+
+def _policy(name: str, dos: date | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    from ctscrub.refdata.policy import load_policy, policy_for
+
+    try:
+        version = policy_for(name, dos)
+        return (load_policy(name), version) if version is not None else None
+    except (FileNotFoundError, KeyError, ValueError):  # the default table is optional
+        return None
+
+
+def _default_ptp(column1: str, column2: str, dos: date | None) -> PtpEdit | None:
+    hit = _policy("ptp_default", dos)
+    if hit is None:
+        return None
+    doc, version = hit
+    for e in version.get("edits", ()):
+        if e["column1"] == column1 and e["column2"] == column2:
+            return PtpEdit(column1, column2, e.get("modifier_indicator"), e.get("rationale", ""), doc["dataset"])
+    return None
+
+
+def _default_mue(code: str, dos: date | None) -> MueLimit | None:
+    hit = _policy("mue_default", dos)
+    if hit is None:
+        return None
+    doc, version = hit
+    for lim in version.get("limits", ()):
+        if lim["code"] == code:
+            return MueLimit(code, int(lim["units"]), lim.get("adjudication"), lim.get("rationale", ""),
+                            doc["dataset"])
+    return None
+
+
+def _dirs(extra: Path | None) -> list[Path]:
+    dirs = [BUNDLED_DIR]
+    env = os.environ.get(ENV_DIR)
+    for d in (Path(env) if env else None, extra):
+        if d is not None and d.resolve() not in {x.resolve() for x in dirs}:
+            dirs.append(d)
+    return dirs
+
+
+def _signature(dirs: list[Path]) -> tuple[object, ...]:
+    sig: list[object] = []
+    for d in dirs:
+        if d.is_dir():
+            sig.extend((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(d.glob("*.json")))
+    return tuple(sig)
+
+
+_CACHE: dict[tuple[object, ...], _Loaded] = {}
+
+
+def load_all(dirs: list[Path]) -> _Loaded:
+    """Read every dataset in ``dirs``; a later directory's dataset replaces an earlier one of the same version."""
+    chosen: dict[tuple[str, str], Dataset] = {}
+    problems: list[str] = []
+    for d in dirs:
+        found, bad = read_dir(d)
+        problems.extend(f"{d}: {b}" for b in bad)
+        for ds in found:
+            chosen[(ds.manifest.kind, ds.manifest.version)] = ds
+    by_kind: dict[str, list[Dataset]] = {}
+    for ds in sorted(chosen.values(), key=lambda x: (x.manifest.effective_from, x.manifest.imported_at)):
+        by_kind.setdefault(ds.manifest.kind, []).append(ds)
+    return _Loaded(by_kind, problems)
+
+
+def load_reference_data(extra_dir: Path | None = None) -> ReferenceData:
+    """Bundled datasets plus those in ``$CTSCRUB_REFDATA_DIR`` (and ``extra_dir``); cached per process."""
+    dirs = _dirs(extra_dir)
+    sig = _signature(dirs)
+    loaded = _CACHE.get(sig)
+    if loaded is None:
+        _CACHE.clear()
+        loaded = _CACHE[sig] = load_all(dirs)
+    return ReferenceData(loaded)
+
+
+__all__ = ["BUNDLED_DIR", "ENV_DIR", "ReferenceData", "load_reference_data"]
