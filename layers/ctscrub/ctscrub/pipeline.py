@@ -136,8 +136,10 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
     """
     sinks = list(sinks)
     summary = UploadSummary(upload_id=upload_id, source=source_name)
-    ctx = RuleContext(as_of=options.as_of, refdata=options.refdata,
-                      screening_history=options.screening_history)
+    # A per-upload view of the reference data, so one upload's missing-data notes never leak into
+    # another's in a warm Lambda container.
+    refdata = options.refdata.for_upload() if hasattr(options.refdata, "for_upload") else options.refdata
+    ctx = RuleContext(as_of=options.as_of, refdata=refdata, screening_history=options.screening_history)
     rules = all_rules()
     t0 = time.perf_counter()
     reader = None
