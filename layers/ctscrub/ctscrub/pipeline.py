@@ -94,18 +94,23 @@ def check_claim(claim: Claim, ctx: RuleContext, rules: Iterable) -> ClaimResult:
     """Price the chest CT lines, run every rule, and return the claim's result."""
     from ctscrub.payment import price_claim
 
-    prices = price_claim(claim, ctx.refdata, ctx)
-    ctx.prices = {p.line: p for p in prices}
     findings = list(claim.reader_findings)
-    for rule_fn in rules:
-        findings.extend(rule_fn(claim, ctx))
+    chest_ct = sum(1 for ln in claim.lines if ln.is_chest_ct)
+    prices = []
+    # Every rule concerns chest CT lines (or the deleted G0297): other claims are read, indexed for
+    # same-patient checks, and skip pricing and the rules entirely.
+    if chest_ct or any(ln.procedure_code == "G0297" for ln in claim.lines):
+        prices = price_claim(claim, ctx.refdata, ctx)
+        ctx.prices = {p.line: p for p in prices}
+        for rule_fn in rules:
+            findings.extend(rule_fn(claim, ctx))
     findings.sort(key=lambda f: (f.line is not None, f.line or 0, -f.severity.rank, f.rule))
     return ClaimResult(
         claim_id=claim.claim_id,
         findings=findings,
         prices=prices,
         line_count=len(claim.lines),
-        chest_ct_line_count=sum(1 for ln in claim.lines if ln.is_chest_ct),
+        chest_ct_line_count=chest_ct,
         payer=claim.payer,
     )
 
