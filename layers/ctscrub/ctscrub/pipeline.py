@@ -115,21 +115,32 @@ def check_claim(claim: Claim, ctx: RuleContext, rules: Iterable) -> ClaimResult:
     )
 
 
-def _remember_lines(claim: Claim, ctx: RuleContext) -> None:
-    """Index the lines of a claim that has chest CT lines by patient and date, for checks across claims.
+PATIENT_DAY_WINDOW = 50_000
+"""How many recent (patient, date of service) groups the upload index keeps for checks across claims.
 
-    Claims without chest CT lines are not kept: no rule pairs two non-CT lines, and memory stays
-    proportional to the chest CT volume of the upload rather than its size.
-    """
-    if not any(ln.is_chest_ct or ln.procedure_code == "G0297" for ln in claim.lines):
-        return
-    key = claim.patient_key()
+The index is what same-patient same-date rules (duplicates, pairs, repeats, distinct services) see of
+earlier claims. Bounding it keeps memory flat in file size: claims of one patient and day that are more
+than this many patient-days apart in a file are not compared (exports grouped by patient or date, the
+usual order, are always fully covered). Claims inside one claim are always compared.
+"""
+
+
+def _remember_lines(claim: Claim, ctx: RuleContext) -> None:
+    """Index the claim's lines by patient and date for the rules that compare across claims."""
+    index = ctx.patient_day_lines
+    key = None
     for ln in claim.lines:
-        if ln.service_date is not None:
-            ctx.patient_day_lines.setdefault((key, ln.service_date), []).append(
-                SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
-                         ln.rendering_npi or claim.rendering_npi)
-            )
+        if ln.service_date is None:
+            continue
+        if key is None:
+            key = claim.patient_key()
+        group = index.get((key, ln.service_date))
+        if group is None:
+            group = index[(key, ln.service_date)] = []
+            if len(index) > PATIENT_DAY_WINDOW:  # dicts keep insertion order: drop the oldest group
+                del index[next(iter(index))]
+        group.append(SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
+                              ln.rendering_npi or claim.rendering_npi))
 
 
 def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upload_id: str,

@@ -43,8 +43,8 @@ class SeenLine:
 class RuleContext:
     as_of: date  # the processing date (DOS_FUTURE, TIMELY_FILING)
     refdata: ReferenceData
-    # Lines of earlier claims in this upload, keyed by (patient key, service date): only chest CT lines
-    # and lines that can pair with them are kept, so memory stays small on big files.
+    # Lines of earlier claims in this upload, keyed by (patient key, service date); the pipeline keeps
+    # only the most recent groups (pipeline.PATIENT_DAY_WINDOW) so memory stays flat on big files.
     patient_day_lines: dict[tuple[str, date], list[SeenLine]] = field(default_factory=dict)
     screening_history: ScreeningHistory | None = None
     # Expected allowed amounts of this claim's chest CT lines, by line number (set by the pipeline
