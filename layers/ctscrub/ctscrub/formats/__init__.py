@@ -45,6 +45,9 @@ def detect_format(head: bytes) -> str:
                                "Upload the uncompressed claim file (X12 837P, CSV v1 or JSON v1).")
     if head.startswith(b"%PDF"):
         raise FileRejected("FILE_UNSUPPORTED_FORMAT", "the file is a PDF document", "byte 0")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # before the NUL check: UTF-16 text is full of NULs
+        raise FileRejected("FILE_UNSUPPORTED_FORMAT", "the file is UTF-16 text, not UTF-8", "byte 0",
+                           "Save the file as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)').")
     body = head
     for bom in _BOMS:
         if body.startswith(bom):
@@ -57,8 +60,12 @@ def detect_format(head: bytes) -> str:
     if b"\x00" in head:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT", "the file is binary (it contains NUL bytes)", "byte 0")
     first_line = stripped.split(b"\n", 1)[0].lower()
-    if b"claim_id" in first_line and (b"," in first_line or first_line.strip() == b"claim_id"):
+    if b"claim_id" in first_line and (b"," in first_line or first_line.strip().strip(b"\"") == b"claim_id"):
         return "csv-v1"
+    if b"claim_id" in first_line and (b";" in first_line or b"\t" in first_line):
+        sep = "semicolons" if b";" in first_line else "tabs"
+        raise FileRejected("FILE_MALFORMED", f"the header row is separated by {sep}; CSV v1 uses commas", "line 1",
+                           "Save the file as comma-separated CSV (in Excel: 'CSV UTF-8 (Comma delimited)').")
     if b"ST*837" in head or b"GS*HC" in head:
         raise FileRejected("FILE_MALFORMED", "the file looks like X12 but does not start with an ISA header",
                            "byte 0", "Send the whole interchange, starting with the ISA segment.")
