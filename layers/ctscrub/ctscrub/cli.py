@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     loc = sub.add_parser("local", help="run the whole job on an embedded AWS stand-in (moto) and show the results")
     loc.add_argument("file", type=Path)
     loc.add_argument("--as-of", type=_as_of, default=None)
+    loc.add_argument("--format", choices=("text", "json"), default="text")
+
+    rd = sub.add_parser("redrive", help="re-process the failed uploads parked in the on-failure queue")
+    rd.add_argument("--queue-url", required=True, help="the OnFailure queue URL (stack output)")
+    rd.add_argument("--function", required=True, help="the scrub function name or ARN (stack output)")
+    rd.add_argument("--max-messages", type=int, default=1000)
 
     sub.add_parser("rules", help="list every rule id with its severity, family and source (Markdown)")
 
@@ -135,6 +141,34 @@ def _print_table(summary: dict[str, object], findings: list[Finding], results: l
             out.write(f"  claim {p.claim_id} line {p.line} {p.code}{mods}: {amount}  ({p.basis})\n")
 
 
+def _local(args: argparse.Namespace, out: io.TextIOBase) -> int:
+    from ctscrub.local import format_local, run_local
+
+    if not args.file.is_file():
+        print(f"ctscrub: {args.file}: no such file", file=sys.stderr)
+        return 2
+    result = run_local(args.file, args.as_of)
+    if args.format == "json":
+        json.dump(result, out, indent=2, default=str)
+        out.write("\n")
+    else:
+        out.write(format_local(result))
+        out.write("\n")
+    return 0
+
+
+def _redrive(args: argparse.Namespace, out: io.TextIOBase) -> int:
+    import boto3
+
+    from ctscrub.aws.redrive import lambda_invoker, redrive
+
+    report = redrive(boto3.client("sqs"), args.queue_url, lambda_invoker(boto3.client("lambda"), args.function),
+                     max_messages=args.max_messages)
+    json.dump(report.to_dict(), out, indent=2)
+    out.write("\n")
+    return 0 if not report.to_dict().get("failed") else 1
+
+
 def _rules(out: io.TextIOBase) -> int:
     from ctscrub.rules.catalog import RULES
 
@@ -154,9 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return _validate(args, out)  # type: ignore[arg-type]
     if args.command == "local":
-        from ctscrub.local import main_local
-
-        return main_local(args.file, as_of=args.as_of, out=out)
+        return _local(args, out)  # type: ignore[arg-type]
+    if args.command == "redrive":
+        return _redrive(args, out)  # type: ignore[arg-type]
     if args.command == "rules":
         return _rules(out)  # type: ignore[arg-type]
     handler = getattr(args, "handler", None)

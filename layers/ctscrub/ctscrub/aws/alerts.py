@@ -1,0 +1,243 @@
+"""SNS alerts: one ``claim.findings`` message per claim at or above the alert threshold, then one
+``upload.completed`` or ``upload.rejected`` message per upload (schema in docs/CONTRACTS.md).
+
+Claim messages are spooled (memory, then a temp file) and published only when the whole upload has been
+read, so a file rejected half-way never leaks alerts for its first claims. Publishing is batched (10 per
+``PublishBatch`` and at most 256 KB per call), failed entries are retried, and the number of messages sent
+is checkpointed so a retried invocation resumes after the last checkpoint instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ctscrub.model import ClaimResult, Finding, Severity
+from ctscrub.pipeline import UploadSummary
+
+SCHEMA_VERSION = 1
+MAX_MESSAGE_BYTES = 250_000  # SNS limit is 262,144 bytes for body + attributes; keep headroom
+MAX_BATCH_BYTES = 250_000  # the same limit applies to a whole PublishBatch call
+BATCH_SIZE = 10
+RETRY_ATTEMPTS = 5
+
+
+class AlertPublishError(RuntimeError):
+    """SNS refused some messages after retries (the message names counts and error codes only)."""
+
+
+def _highest(findings: list[Finding]) -> Severity | None:
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+def _counts(by_severity: Counter[str]) -> dict[str, int]:
+    return {s.value: int(by_severity.get(s.value, 0)) for s in Severity}
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {"rule": f.rule, "severity": f.severity.value, "line": f.line, "code": f.code,
+            "message": f.message, "suggestion": f.suggestion, "source": f.source}
+
+
+def _attributes(event_type: str, severity: str, rules: list[str] | None) -> dict[str, dict[str, str]]:
+    attrs = {
+        "event_type": {"DataType": "String", "StringValue": event_type},
+        "severity": {"DataType": "String", "StringValue": severity},
+    }
+    if rules is not None:
+        attrs["rules"] = {"DataType": "String.Array", "StringValue": json.dumps(rules)}
+    return attrs
+
+
+def _fit(body: dict[str, Any], list_key: str = "findings") -> str:
+    """Serialize ``body``; if it exceeds the SNS size, shorten ``list_key`` and flag the truncation."""
+    text = json.dumps(body, separators=(",", ":"))
+    if len(text.encode("utf-8")) <= MAX_MESSAGE_BYTES:
+        return text
+    items = list(body[list_key])
+    body[f"{list_key}_truncated"] = True
+    while items:
+        items = items[: len(items) // 2]
+        body[list_key] = items
+        text = json.dumps(body, separators=(",", ":"))
+        if len(text.encode("utf-8")) <= MAX_MESSAGE_BYTES:
+            return text
+    body[list_key] = []
+    return json.dumps(body, separators=(",", ":"))
+
+
+def claim_message(result: ClaimResult, *, upload_id: str, source_key: str) -> tuple[str, dict[str, Any]]:
+    by_sev: Counter[str] = Counter(f.severity.value for f in result.findings)
+    rules = sorted({f.rule for f in result.findings})
+    highest = _highest(result.findings)
+    body = {
+        "schema_version": SCHEMA_VERSION,
+        "event_type": "claim.findings",
+        "upload_id": upload_id,
+        "source_key": source_key,
+        "claim_id": result.claim_id,
+        "rules": rules,
+        "counts": _counts(by_sev),
+        "amount_at_stake": str(result.amount_at_stake()),
+        "findings": [_finding_json(f) for f in result.findings],
+        "findings_truncated": False,
+    }
+    return _fit(body), _attributes("claim.findings", highest.value if highest else "info", rules)
+
+
+def upload_message(summary: UploadSummary, *, source_key: str, alerts: int) -> tuple[str, dict[str, Any]]:
+    if summary.status == "rejected" and summary.rejection is not None:
+        rej = summary.rejection
+        body: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "event_type": "upload.rejected",
+            "upload_id": summary.upload_id,
+            "source_key": source_key,
+            "status": "rejected",
+            "rule": rej.rule,
+            "reason": rej.message,
+            "suggestion": rej.suggestion,
+            "ruleset_version": summary.ruleset_version,
+        }
+        return json.dumps(body, separators=(",", ":")), _attributes("upload.rejected", "error", [rej.rule])
+    rules = sorted(summary.by_rule)
+    levels = [s for s in Severity if summary.by_severity.get(s.value)]
+    highest = max(levels, key=lambda s: s.rank).value if levels else "none"
+    body = {
+        "schema_version": SCHEMA_VERSION,
+        "event_type": "upload.completed",
+        "upload_id": summary.upload_id,
+        "source_key": source_key,
+        "status": "processed",
+        "format": summary.format,
+        "ruleset_version": summary.ruleset_version,
+        "claims": summary.claims,
+        "lines": summary.lines,
+        "chest_ct_lines": summary.chest_ct_lines,
+        "claims_with_errors": summary.claims_with_errors,
+        "counts": _counts(summary.by_severity),
+        "rules": rules,
+        "expected_allowed": str(summary.expected_allowed),
+        "amount_at_stake": str(summary.amount_at_stake),
+        "claim_alerts": alerts,
+        "file_findings": [_finding_json(f) for f in summary.file_findings],
+    }
+    # no `rules` attribute: a subscriber filtering on rules gets claim messages, not the upload summary
+    return _fit(body, "file_findings"), _attributes("upload.completed", highest, None)
+
+
+class SnsBatchPublisher:
+    """Publishes (body, attributes) pairs with ``PublishBatch``, retrying failed entries with backoff."""
+
+    def __init__(self, sns: Any, topic_arn: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._sns = sns
+        self._topic = topic_arn
+        self._sleep = sleep
+        self.calls = 0
+
+    def publish(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        entries = {f"m{i}": {"Id": f"m{i}", "Message": body, "MessageAttributes": attrs}
+                   for i, (body, attrs) in enumerate(batch)}
+        for attempt in range(RETRY_ATTEMPTS):
+            self.calls += 1
+            resp = self._sns.publish_batch(TopicArn=self._topic, PublishBatchRequestEntries=list(entries.values()))
+            failed = resp.get("Failed", [])
+            if not failed:
+                return
+            if any(f.get("SenderFault") for f in failed):
+                codes = sorted({str(f.get("Code")) for f in failed})
+                raise AlertPublishError(f"SNS rejected {len(failed)} alert message(s): {', '.join(codes)}")
+            entries = {f["Id"]: entries[f["Id"]] for f in failed}
+            self._sleep(min(0.1 * 2**attempt, 2.0))
+        raise AlertPublishError(f"SNS failed {len(entries)} alert message(s) after {RETRY_ATTEMPTS} attempts")
+
+
+def batches(messages: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Group messages into PublishBatch calls: at most 10 messages and 250 KB per call."""
+    batch: list[tuple[str, dict[str, Any]]] = []
+    size = 0
+    for msg in messages:
+        msg_size = len(msg[0].encode("utf-8")) + len(json.dumps(msg[1]))
+        if batch and (len(batch) == BATCH_SIZE or size + msg_size > MAX_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(msg)
+        size += msg_size
+    if batch:
+        yield batch
+
+
+class AlertsSink:
+    """Pipeline sink: spools claim alerts, publishes them and the upload message in ``finish``.
+
+    ``skip`` is the number of messages a previous attempt of this upload already published (its
+    checkpoint); ``checkpoint`` is called with the running total after every ``checkpoint_every`` calls.
+    """
+
+    def __init__(self, publisher: SnsBatchPublisher, *, upload_id: str, source_key: str,
+                 min_severity: Severity = Severity.ERROR, skip: int = 0,
+                 checkpoint: Callable[[int], None] | None = None, checkpoint_every: int = 1) -> None:
+        self._publisher = publisher
+        self._upload_id = upload_id
+        self._source_key = source_key
+        self._min_rank = min_severity.rank
+        self._skip = skip
+        self._checkpoint = checkpoint
+        self._every = max(1, checkpoint_every)
+        self._spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")
+        self.claim_alerts = 0
+        self.published = skip
+
+    def claim(self, result: ClaimResult) -> None:
+        if not any(f.severity.rank >= self._min_rank for f in result.findings):
+            return
+        body, attrs = claim_message(result, upload_id=self._upload_id, source_key=self._source_key)
+        self._spool.write(json.dumps([body, attrs], separators=(",", ":")).encode("utf-8") + b"\n")
+        self.claim_alerts += 1
+
+    def _spooled(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        self._spool.seek(0)
+        for raw in self._spool:
+            body, attrs = json.loads(raw)
+            yield body, attrs
+
+    def finish(self, summary: UploadSummary) -> None:
+        try:
+            if summary.status == "rejected":
+                messages: Iterator[tuple[str, dict[str, Any]]] = iter(
+                    [upload_message(summary, source_key=self._source_key, alerts=0)])
+            else:
+                messages = self._all(summary)
+            self._publish(messages)
+        finally:
+            self._spool.close()
+
+    def _all(self, summary: UploadSummary) -> Iterator[tuple[str, dict[str, Any]]]:
+        yield from self._spooled()
+        yield upload_message(summary, source_key=self._source_key, alerts=self.claim_alerts)
+
+    def _publish(self, messages: Iterator[tuple[str, dict[str, Any]]]) -> None:
+        to_skip = self._skip
+        pending = 0
+
+        def unsent() -> Iterator[tuple[str, dict[str, Any]]]:
+            nonlocal to_skip
+            for m in messages:
+                if to_skip:
+                    to_skip -= 1
+                    continue
+                yield m
+
+        for n, batch in enumerate(batches(unsent()), start=1):
+            self._publisher.publish(batch)
+            self.published += len(batch)
+            pending += 1
+            if self._checkpoint is not None and n % self._every == 0:
+                self._checkpoint(self.published)
+                pending = 0
+        if self._checkpoint is not None and pending:
+            self._checkpoint(self.published)
