@@ -1,0 +1,93 @@
+"""X12 837P (005010X222*) reader: streams claims from an interchange file. See docs/X12.md.
+
+The splitter (``x12_segments``) yields segments; envelope segments go to ``x12_envelope``; everything
+inside a transaction goes to the claim builder (``x12_claim``), which hands back each claim as soon as
+the next CLM, HL or SE closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ctscrub.formats.stream import PeekedStream
+from ctscrub.formats.x12_claim import ClaimBuilder
+from ctscrub.formats.x12_envelope import Envelope
+from ctscrub.formats.x12_segments import SegmentSplitter
+from ctscrub.model import Claim, Finding
+from ctscrub.rules.registry import finding
+
+
+class Reader:
+    format_name = "x12-837p"
+
+    def __init__(self, stream: PeekedStream) -> None:
+        self._stream = stream
+        self.file_findings: list[Finding] = []
+
+    def claims(self) -> Iterator[Claim]:
+        findings = self.file_findings
+        splitter = SegmentSplitter(self._stream.binary)
+        envelope = Envelope(findings)
+        builder = ClaimBuilder(findings)
+        body = builder.handlers()
+        in_tx = False
+        delims = None
+        seg = 0
+        for batch in splitter.batches():
+            for els in batch:
+                seg += 1
+                sid = els[0]
+                handler = body.get(sid)
+                if handler is not None:
+                    if in_tx:
+                        done = handler(els, seg)
+                        if done is not None:
+                            yield done
+                    else:
+                        envelope.outside(sid, seg)
+                    continue
+                if sid not in _ENVELOPE_IDS:
+                    if not in_tx:
+                        envelope.outside(sid, seg)
+                    continue  # a segment that carries nothing the scrubber reads
+                done = builder.close()
+                if done is not None:
+                    yield done
+                if sid == "ISA":
+                    envelope.isa(els, seg)
+                    if splitter.delimiters is not delims:
+                        delims = splitter.delimiters
+                        builder.set_delimiters(delims)  # type: ignore[arg-type]
+                elif sid == "GS":
+                    envelope.gs(els, seg)
+                elif sid == "ST":
+                    envelope.st(els, seg)
+                    builder.reset()
+                elif sid == "SE":
+                    envelope.se(els, seg)
+                elif sid == "GE":
+                    envelope.ge(els, seg)
+                else:
+                    envelope.iea(els, seg)
+                in_tx = envelope.in_transaction
+        done = builder.close(cut_off=True)
+        if done is not None:
+            yield done
+        envelope.end_of_file(splitter.number)
+        if splitter.variable_width_isa:
+            where = ", ".join(f"segment {n}" for n in splitter.variable_width_isa[:5])
+            findings.append(finding(
+                "X12_ENVELOPE", None, None,
+                f"The ISA header at {where} is not fixed width (106 characters); it was read by its separators.",
+                "Pad the ISA fields to their fixed widths (ISA06/ISA08 are 15 characters, ISA13 is 9 digits).",
+            ))
+        if splitter.trailing_garbage_at is not None:
+            findings.append(finding(
+                "X12_ENVELOPE", None, None,
+                f"Content after the last IEA (from byte {splitter.trailing_garbage_at}) is not an ISA "
+                "interchange and was ignored.",
+                "Remove the trailing content, or send each interchange complete with its ISA header.",
+            ))
+
+
+_ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})

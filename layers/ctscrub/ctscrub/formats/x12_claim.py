@@ -1,0 +1,449 @@
+"""Build ``Claim`` objects from the segments of one 837P transaction (ST..SE).
+
+Fed one segment at a time; returns a claim when the next CLM, HL or the end of the transaction closes
+it. Only the current billing provider, subscriber and patient HLs are kept, so memory does not grow
+with the number of claims. Problems are recorded as ``X12_CLAIM_MALFORMED`` on the claim they belong
+to, with the segment position and never a patient value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from ctscrub.formats.errors import FileRejected
+from ctscrub.formats.x12_segments import Delimiters
+from ctscrub.formats.x12_values import MEDICARE_PAYER_TYPES, amount, d8, date_range
+from ctscrub.model import Claim, Finding, Payer, ServiceLine
+from ctscrub.rules.registry import finding
+
+DOCUMENTED = frozenset({"beneficiary_name", "service_date"})  # what every 837 carries
+MAX_DX = 12
+_DX_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})  # ICD-10 principal/other, ICD-9 principal/other
+_FIX = "Correct the segment in the billing system and resubmit (837P 005010X222A1)."
+_ONE = Decimal(1)
+_POINTER_INDEX = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
+_PAD = [""] * 10  # appended to a segment so optional trailing elements read as ''
+
+
+# Zones inside a claim: which NM1/REF/DTP segments mean what depends on where they appear.
+_NONE, _CLAIM, _COB, _LINE = 0, 1, 2, 3
+
+
+@dataclass(slots=True)
+class _Person:
+    """The data of one subscriber (HL 22) or patient (HL 23) loop."""
+
+    segment: int
+    last: str | None = None
+    first: str | None = None
+    member_id: str | None = None
+    birth_date: date | None = None
+    payer_type: str | None = None
+    issues: list[str] = field(default_factory=list)
+
+
+class ClaimBuilder:
+    def __init__(self, file_findings: list[Finding]) -> None:
+        self._file_findings = file_findings
+        self._delims: Delimiters | None = None
+        self._comp = ":"
+        self._alt_comp: str | None = None  # component separator the body uses when ISA16 is wrong
+        self.reset()
+
+    # -- state ---------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Start of a transaction: forget the HL hierarchy."""
+        self.claim: Claim | None = None
+        self._hl_level: str | None = None
+        self._billing_npi: str | None = None
+        self._sub: _Person | None = None
+        self._pat: _Person | None = None
+        self._owner: _Person | None = None
+        self._zone = _NONE
+        self._saw_line = False  # an LX or SV1 was seen in this claim
+        self._lines: list[ServiceLine] = []  # readable lines of the open claim
+        self._pointers: list[list[str] | None] = []  # their raw SV107 pointers (None: no SV107)
+        self._line: ServiceLine | None = None  # the line that NM1/DTP/REF segments now belong to
+        self._line_has_dk = False  # its ordering provider came from 2420E (DK), which 2420F (DN) does not replace
+        self._pending_lx: tuple[int, str] | None = None  # an LX (segment, LX01) still waiting for its SV1
+        self._issues: list[tuple[str, str, ServiceLine | None]] = []
+        self._claim_ordering: str | None = None
+        self._claim_ordering_dk: str | None = None
+        self._claim_rendering: str | None = None
+        self._dx: list[str] = []
+        self._dx_overflow = False
+
+    def set_delimiters(self, delims: Delimiters) -> None:
+        if delims is not self._delims:
+            self._delims = delims
+            self._comp = delims.component
+            self._alt_comp = None
+
+    # -- component separator -------------------------------------------------------------------------
+    def _split(self, value: str, seg: int, candidate_at: int) -> list[str]:
+        """Split a composite element; detect a body that uses another component separator than ISA16.
+
+        ``candidate_at`` is where a separator must stand in this element (after a 2-letter qualifier,
+        a 2-digit place of service, ...), so a different character there is unambiguous.
+        """
+        comp = self._delims.component if self._delims else ":"
+        if comp in value:
+            return value.split(comp)
+        alt = self._alt_comp
+        if alt is not None:
+            return value.split(alt) if alt in value else [value]
+        if 0 < candidate_at < len(value):
+            ch = value[candidate_at]
+            if not ch.isalnum() and not ch.isspace() and ch not in "-." and self._delims is not None \
+                    and ch != self._delims.element:
+                self._alt_comp = ch
+                self._file_findings.append(finding(
+                    "X12_ENVELOPE", None, None,
+                    f"The claims use {ch!r} as the component separator but the ISA16 header declares "
+                    f"{comp!r} (first seen at segment {seg}); the composite elements were read with {ch!r}.",
+                    f"Make the billing system write {ch!r} in ISA16, or use {comp!r} in the claim segments.",
+                ))
+                return value.split(ch)
+        return [value]
+
+    # -- problems ------------------------------------------------------------------------------------
+    def _issue(self, message: str, suggestion: str = _FIX, line: ServiceLine | None = None) -> None:
+        self._issues.append((message, suggestion, line))
+
+    # -- segments ------------------------------------------------------------------------------------
+    def handlers(self) -> dict[str, Callable[[list[str], int], Claim | None]]:
+        """Segment id -> handler ``(elements, segment number) -> claim closed by it, or None``.
+
+        Segments without a handler (N3, N4, PRV, PER, PAT, NTE, PWK, ...) carry nothing the scrubber reads.
+        """
+        return {"LX": self._lx, "SV1": self._sv1, "DTP": self._dtp, "REF": self._ref, "NM1": self._nm1,
+                "CLM": self._clm, "HI": self._hi, "HL": self._hl, "SBR": self._sbr, "DMG": self._dmg,
+                "SV2": self._sv2, "SV3": self._sv3}
+
+    def _sv2(self, els: list[str], seg: int) -> None:
+        raise FileRejected("FILE_UNSUPPORTED_FORMAT",
+                           "the file is an 837I institutional claim (it has SV2 service lines)",
+                           f"segment {seg}", "Send professional claims (837P, SV1 service lines) only.")
+
+    def _sv3(self, els: list[str], seg: int) -> None:
+        raise FileRejected("FILE_UNSUPPORTED_FORMAT",
+                           "the file is an 837D dental claim (it has SV3 service lines)",
+                           f"segment {seg}", "Send professional claims (837P, SV1 service lines) only.")
+
+    def _sbr(self, els: list[str], seg: int) -> None:
+        if self.claim is not None:
+            self._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
+        elif self._hl_level == "22" and self._sub is not None:
+            els.extend(_PAD)
+            self._sub.payer_type = els[9].strip() or None
+
+    def _hl(self, els: list[str], seg: int) -> Claim | None:
+        done = self.close() if self.claim is not None else None
+        els.extend(_PAD)
+        level = els[3]
+        self._hl_level = level
+        self._zone = _NONE
+        if level == "20":
+            self._billing_npi = None
+            self._sub = self._pat = self._owner = None
+        elif level == "22":
+            self._sub = _Person(seg)
+            self._pat = None
+            self._owner = self._sub
+        elif level == "23":
+            self._pat = _Person(seg)
+            self._owner = self._pat
+        return done
+
+    def _nm1(self, els: list[str], seg: int) -> None:
+        els.extend(_PAD)
+        entity = els[1]
+        zone = self._zone
+        if zone == _NONE:
+            if entity == "85" and self._hl_level == "20":
+                self._billing_npi = _npi(els)
+            elif entity == "IL" and self._hl_level == "22" and self._sub is not None:
+                self._sub.last, self._sub.first = els[3].strip() or None, els[4].strip() or None
+                self._sub.member_id = els[9].strip() or None
+            elif entity == "QC" and self._hl_level == "23" and self._pat is not None:
+                self._pat.last, self._pat.first = els[3].strip() or None, els[4].strip() or None
+        elif zone == _LINE:
+            line = self._line
+            if line is None:
+                return
+            if entity == "82":
+                line.rendering_npi = _npi(els)
+            elif entity == "DK":
+                line.ordering_npi = _npi(els)
+                self._line_has_dk = True
+            elif entity == "DN" and not self._line_has_dk:
+                line.ordering_npi = _npi(els)
+        elif zone == _CLAIM:
+            if entity == "DN":
+                self._claim_ordering = _npi(els)
+            elif entity == "DK":
+                self._claim_ordering_dk = _npi(els)
+            elif entity == "82":
+                self._claim_rendering = _npi(els)
+
+    def _dmg(self, els: list[str], seg: int) -> None:
+        if self._zone != _NONE:
+            return
+        person = self._pat if self._hl_level == "23" else self._sub if self._hl_level == "22" else None
+        if person is None:
+            return
+        els.extend(_PAD)
+        value = els[2].strip()
+        person.birth_date = d8(value) if els[1] == "D8" else None
+        if person.birth_date is None and value:
+            person.issues.append(f"The birth date in DMG at segment {seg} is not a valid D8 date (CCYYMMDD).")
+
+    def _clm(self, els: list[str], seg: int) -> Claim | None:
+        done = self.close() if self.claim is not None else None
+        els.extend(_PAD)
+        claim_id = els[1].strip()
+        claim = Claim(claim_id=claim_id or f"(no CLM01, segment {seg})", documented=DOCUMENTED,
+                      location=f"segment {seg}", billing_npi=self._billing_npi)
+        self.claim = claim
+        self._zone = _CLAIM
+        if not claim_id:
+            self._issue(f"CLM at segment {seg} has no CLM01 claim identifier.",
+                        "Put the patient control number in CLM01.")
+        raw_total = els[2]
+        claim.total_charge = amount(raw_total)
+        if claim.total_charge is None:
+            self._issue(f"CLM02 total charge at segment {seg} is {'missing' if not raw_total else 'not a number'}.",
+                        "Put the claim total (the sum of the SV102 line charges) in CLM02.")
+        clm05 = els[5]
+        if clm05:
+            parts = self._split(clm05, seg, 2)
+            claim.place_of_service = parts[0].strip() or None
+            claim.frequency_code = parts[2].strip() or None if len(parts) > 2 else None
+        if claim.place_of_service is None:
+            self._issue(f"CLM05-1 place of service is missing at segment {seg}.",
+                        "Put the place of service code in CLM05-1.")
+        return done
+
+    def _hi(self, els: list[str], seg: int) -> None:
+        if self.claim is None or self._zone != _CLAIM:
+            self._issue(f"HI at segment {seg} is not inside a claim (after CLM, before the first LX).")
+            if self.claim is None:
+                return
+        bad: list[int] = []
+        for pos in range(1, len(els)):
+            value = els[pos].strip()
+            if not value:
+                continue
+            qual_len = 3 if value[:3].upper() in ("ABK", "ABF") else 2
+            parts = self._split(value, seg, qual_len)
+            if len(parts) < 2 or parts[0].strip().upper() not in _DX_QUALIFIERS or not parts[1].strip():
+                bad.append(pos)
+                continue
+            if len(self._dx) >= MAX_DX:
+                self._dx_overflow = True
+                continue
+            self._dx.append(parts[1].strip().replace(".", "").upper())
+        if bad:
+            where = ", ".join(f"HI{p:02d}" for p in bad)
+            self._issue(f"HI at segment {seg}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
+                        "Send each diagnosis as ABK:code (principal) or ABF:code, separated by the ISA16 "
+                        "component separator.")
+
+    def _lx(self, els: list[str], seg: int) -> None:
+        if self.claim is None:
+            self._orphan(seg, "LX")
+        elif self._pending_lx is not None:
+            self._lx_without_sv1()
+        self._zone = _LINE
+        self._saw_line = True
+        self._line = None
+        self._pending_lx = (seg, els[1].strip() if len(els) > 1 else "")
+
+    def _lx_without_sv1(self) -> None:
+        assert self._pending_lx is not None
+        seg, number = self._pending_lx
+        self._pending_lx = None
+        self._issue(f"LX {number or '(no number)'} at segment {seg} has no SV1 service segment; "
+                    "the line is not checked.",
+                    "Every LX must be followed by an SV1 with the procedure code, charge and units.")
+
+    def _orphan(self, seg: int, sid: str) -> None:
+        """A service line with no CLM before it: keep it on a placeholder claim, say so."""
+        self.claim = Claim(claim_id=f"(no CLM, segment {seg})", documented=DOCUMENTED,
+                           location=f"segment {seg}", billing_npi=self._billing_npi)
+        self._issue(f"{sid} at segment {seg} has no CLM claim segment before it in its HL loop.",
+                    "Every set of service lines must follow a CLM segment.")
+
+    def _sv1(self, els: list[str], seg: int) -> None:
+        if self.claim is None:
+            self._orphan(seg, "SV1")
+        lx = self._pending_lx
+        self._pending_lx = None
+        self._line = None
+        if lx is None:
+            self._issue(f"SV1 at segment {seg} has no LX line counter before it.")
+            self._zone = _LINE
+            self._saw_line = True
+            lx = (seg, str(len(self._lines) + 1))
+        els.extend(_PAD)
+        comp = self._comp
+        sv101 = els[1].split(comp) if comp in els[1] else self._split(els[1], seg, 2)
+        code = sv101[1].strip().upper() if len(sv101) > 1 else ""
+        if not code or (sv101[0] != "HC" and sv101[0].strip().upper() not in ("HC", "ER", "IV", "WK")):
+            self._issue(f"SV101 at segment {seg} has no readable procedure code (expected HC:code:modifiers); "
+                        "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
+            return
+        lx_seg, lx_number = lx
+        try:
+            number = int(lx_number)
+        except ValueError:
+            number = len(self._lines) + 1
+            self._issue(f"LX at segment {lx_seg} has no line number; read as line {number}.",
+                        "Number the service lines in LX01 (1, 2, 3 ...).")
+        mods = sv101[2:6]
+        if mods:
+            mods = [m.strip().upper() for m in mods]
+            mods = [m for m in mods if m]
+        raw_charge, raw_units = els[2], els[4]
+        charge, units = amount(raw_charge), amount(raw_units)
+        line = ServiceLine(number, code, tuple(mods), units if units is not None and units > 0 else _ONE, charge,
+                           place_of_service=els[5].strip() or None, location=f"segment {lx_seg}")
+        if charge is None:
+            self._issue(f"SV102 line charge at segment {seg} is {'missing' if not raw_charge else 'not a number'}.",
+                        "Put the line charge in SV102.", line)
+        if units is None or units <= 0:
+            self._issue(f"SV104 units at segment {seg} are {'missing' if not raw_units else 'not a positive number'}"
+                        "; read as 1.", "Put the number of units in SV104.", line)
+        sv107 = els[7]
+        self._pointers.append((sv107.split(comp) if comp in sv107 else self._split(sv107, seg, 1))
+                              if sv107 else None)
+        self._lines.append(line)
+        self._line = line
+        self._line_has_dk = False
+
+    def _dtp(self, els: list[str], seg: int) -> None:
+        line = self._line
+        if line is None or self._zone != _LINE:
+            return
+        els.extend(_PAD)
+        if els[1] != "472":
+            return
+        qualifier, value = els[2], els[3]
+        if qualifier == "D8":
+            start, end = d8(value), None
+        else:
+            got = date_range(qualifier, value)
+            start, end = got if got is not None else (None, None)
+        if start is None:
+            self._issue(f"DTP*472 service date at segment {seg} is not a valid D8 or RD8 date.",
+                        "Send the date of service as D8 CCYYMMDD or RD8 CCYYMMDD-CCYYMMDD.", line)
+            return
+        line.service_date, line.service_date_end = start, end
+
+    def _ref(self, els: list[str], seg: int) -> None:
+        els.extend(_PAD)
+        qual = els[1]
+        if qual == "6R":
+            if self._zone == _LINE and self._line is not None:
+                self._line.line_control = els[2].strip() or None
+        elif qual == "F8" and self._zone == _CLAIM and self.claim is not None:
+            self.claim.has_original_reference = bool(els[2].strip())
+
+    # -- closing -------------------------------------------------------------------------------------
+    def close(self, *, cut_off: bool = False) -> Claim | None:
+        """Finish the open claim, if any, and return it. ``cut_off``: the file ended inside it."""
+        claim = self.claim
+        if claim is None:
+            return None
+        if self._pending_lx is not None:
+            self._lx_without_sv1()
+        if cut_off:
+            self._issue("The file ends inside this claim (no SE trailer follows): it may be cut off.",
+                        "Upload the complete file.")
+        owner, sub = self._owner, self._sub
+        if owner is None:
+            self._issue(f"CLM at {claim.location} is not inside a subscriber (HL 22) or patient (HL 23) loop.")
+        else:
+            claim.patient_last_name, claim.patient_first_name = owner.last, owner.first
+            claim.birth_date = owner.birth_date
+            for msg in owner.issues:
+                self._issue(msg, "Send the birth date as DMG*D8*CCYYMMDD.")
+        if sub is not None:
+            claim.member_id = sub.member_id
+            claim.payer_type_code = sub.payer_type
+            if not sub.payer_type:
+                self._issue(f"The subscriber loop at segment {sub.segment} has no SBR09 claim filing indicator; "
+                            "the claim is checked as a commercial claim.",
+                            "Put the claim filing indicator (MB for Medicare Part B) in SBR09.")
+        claim.payer = Payer.MEDICARE if claim.payer_type_code in MEDICARE_PAYER_TYPES else Payer.COMMERCIAL
+        if self._dx_overflow:
+            self._issue(f"The claim at {claim.location} has more than {MAX_DX} HI diagnosis codes; "
+                        f"the first {MAX_DX} were read.", "An 837P claim carries at most 12 diagnosis codes.")
+        claim.diagnosis_codes = dx = tuple(self._dx)
+        claim.ordering_npi = ordering = self._claim_ordering or self._claim_ordering_dk
+        claim.rendering_npi = rendering = self._claim_rendering
+        pos = claim.place_of_service
+        principal = dx[:1]
+        for line, pointers in zip(self._lines, self._pointers, strict=True):
+            # Line-level values override the claim's; fill in the claim's where the line has none.
+            if line.place_of_service is None:
+                line.place_of_service = pos
+            if line.ordering_npi is None:
+                line.ordering_npi = ordering
+            if line.rendering_npi is None:
+                line.rendering_npi = rendering
+            if pointers is None:
+                line.diagnosis_codes = principal
+            else:
+                _resolve_pointers(line, pointers, dx)
+        claim.lines = self._lines
+        if not self._saw_line:
+            self._issue(f"The claim at {claim.location} has no service lines (LX/SV1).",
+                        "Every claim needs at least one service line.")
+        if self._issues:
+            claim.reader_findings.extend(
+                finding("X12_CLAIM_MALFORMED", claim, line, msg, sugg) for msg, sugg, line in self._issues
+            )
+            self._issues = []
+        # Keep the HL context (billing provider, subscriber, patient) for the next claim of the same HL.
+        self.claim = None
+        self._zone = _NONE
+        self._saw_line = False
+        self._lines = []
+        self._pointers = []
+        self._line = None
+        self._claim_ordering = self._claim_ordering_dk = self._claim_rendering = None
+        self._dx = []
+        self._dx_overflow = False
+        return claim
+
+
+def _resolve_pointers(line: ServiceLine, pointers: list[str], dx: tuple[str, ...]) -> None:
+    """SV107 pointers (1-based into HI) -> the line's codes; pointers past the HI codes are kept apart."""
+    codes: list[str] = []
+    invalid: list[str] = []
+    n = len(dx)
+    for p in pointers:
+        i = _POINTER_INDEX.get(p)
+        if i is None:
+            p = p.strip()
+            if not p:
+                continue
+            i = int(p) - 1 if p.isdigit() else -1
+        if 0 <= i < n:
+            codes.append(dx[i])
+        else:
+            invalid.append(p[:4])
+    line.diagnosis_codes = tuple(codes)
+    if invalid:
+        line.diagnosis_pointers_invalid = tuple(invalid)
+
+
+def _npi(els: list[str]) -> str | None:
+    """NM109 when NM108 says it is an NPI (XX); other identifiers are not NPIs."""
+    if els[8] == "XX":  # callers pad ``els``
+        return els[9].strip() or None
+    return None

@@ -1,0 +1,201 @@
+"""X12 delimiters from the ISA header and a streaming segment splitter.
+
+The splitter reads the byte stream in 64 KB chunks, decodes UTF-8 incrementally (a character split
+across two chunks is kept whole), splits on the segment terminator of the current interchange and
+yields one segment at a time, so memory stays flat in file size. Each interchange (ISA..IEA) declares
+its own delimiters; after an IEA the splitter reads the next ISA afresh.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ctscrub.formats.errors import FileRejected
+
+CHUNK = 1 << 16
+ISA_LEN = 106  # "ISA" + 16 elements + terminator, fixed width
+# Offsets of the element separator inside a fixed-width ISA (after ISA and each of ISA01..ISA15).
+_ISA_SEP_OFFSETS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
+_WS = " \t\r\n\f\v\ufeff"
+_SUGGESTION = "Send the whole interchange as produced by the billing system, starting with a 106-character ISA."
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    element: str
+    component: str
+    segment: str
+    repetition: str | None  # None when ISA11 is 'U' or alphanumeric (no repetition separator)
+
+
+def _bad(reason: str, byte: int) -> FileRejected:
+    return FileRejected("FILE_MALFORMED", reason, f"byte {byte}", _SUGGESTION)
+
+
+def _printable(ch: str) -> str:
+    return {"\n": "newline", "\r": "carriage return", "\t": "tab", " ": "space"}.get(ch, repr(ch))
+
+
+def parse_isa(text: str, byte: int) -> tuple[Delimiters, bool]:
+    """Read the delimiters of the ISA at the start of ``text``; ``byte`` is its offset, for messages.
+
+    Returns the delimiters and whether the ISA is fixed width. A variable-width ISA (unpadded fields)
+    is still read when its 16 elements can be found; the caller reports that as an envelope warning.
+    """
+    if not text.startswith("ISA"):
+        raise _bad("the interchange does not start with an ISA segment", byte)
+    if len(text) < 4:
+        raise _bad("the ISA header is cut short", byte)
+    elem = text[3]
+    if elem.isalnum() or elem in _WS:
+        raise _bad(f"the ISA element separator {_printable(elem)} is a letter, digit or space", byte)
+    fixed = len(text) >= ISA_LEN and all(text[i] == elem for i in _ISA_SEP_OFFSETS)
+    if fixed:
+        rep, comp, term = text[82], text[104], text[105]
+    else:
+        # Variable width: ISA16 follows the 16th element separator; the terminator follows ISA16.
+        pos = 0
+        for _ in range(16):
+            pos = text.find(elem, pos + 1)
+            if pos < 0 or pos > 400:
+                raise _bad(f"the ISA header is shorter than {ISA_LEN} characters or its separators are not "
+                           "at the fixed positions", byte)
+        if len(text) < pos + 3:
+            raise _bad(f"the ISA header is shorter than {ISA_LEN} characters", byte)
+        comp, term = text[pos + 1], text[pos + 2]
+        rep_end = pos
+        for _ in range(5):  # ISA11 is five elements before ISA16
+            rep_end = text.rfind(elem, 0, rep_end)
+        rep_field = text[rep_end + 1:text.find(elem, rep_end + 1)]
+        rep = rep_field[:1] if len(rep_field) == 1 else "U"
+    if comp == elem or comp.isalnum() or comp in _WS:
+        raise _bad(f"the ISA16 component separator {_printable(comp)} is not a usable separator", byte)
+    if term in (elem, comp) or term.isalnum() or term == " ":
+        raise _bad(f"the ISA segment terminator {_printable(term)} is not a usable terminator", byte)
+    repetition = None if (rep.isalnum() or rep in (elem, comp, term) or rep in _WS) else rep
+    return Delimiters(elem, comp, term, repetition), fixed
+
+
+class SegmentSplitter:
+    """Iterate the segments of an X12 byte stream as element lists (index 0 is the segment id).
+
+    While iterating, ``number`` is the 1-based position in the file of the segment just yielded and
+    ``delimiters`` those of its interchange. ``trailing_garbage_at`` is set to the byte offset of content
+    after an IEA that is not another ISA (ignored; the reader reports it).
+    """
+
+    def __init__(self, binary: BinaryIO) -> None:
+        self._binary = binary
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._eof = False
+        self._consumed = 0  # characters before the current buffer (byte offsets for ASCII content)
+        self.variable_width_isa: list[int] = []  # segment numbers of ISAs that are not fixed width
+        self.trailing_garbage_at: int | None = None
+        self.number = 0
+        self.delimiters: Delimiters | None = None
+
+    def _more(self) -> str:
+        """The next decoded text; '' only at the end of the file."""
+        while not self._eof:
+            raw = self._binary.read(CHUNK)
+            if not raw:
+                self._eof = True
+                return self._decoder.decode(b"", final=True)
+            text = self._decoder.decode(raw)
+            if text:  # empty when the chunk ended inside a multi-byte character
+                return text
+        return ""
+
+    def batches(self) -> Iterator[list[list[str]]]:
+        """Yield the segments chunk by chunk, each as its list of elements (element 0 is the segment id).
+
+        Batches keep the per-segment Python work to one list-comprehension step; ``number`` counts the
+        segments yielded so far, so the reader can number them.
+        """
+        buf = ""
+        first = True
+        while True:
+            # Start of an interchange: skip whitespace (and a BOM), then read the ISA's delimiters.
+            while True:
+                stripped = buf.lstrip(_WS)
+                self._consumed += len(buf) - len(stripped)
+                buf = stripped
+                if len(buf) >= ISA_LEN + 300 or self._eof:
+                    break
+                buf += self._more()
+            if not buf:
+                if first:
+                    raise _bad("the file is empty", 0)
+                return
+            if not first and not buf.startswith("ISA"):
+                self.trailing_garbage_at = self._consumed
+                return
+            delims, fixed = parse_isa(buf, self._consumed)
+            first = False
+            self.delimiters = delims
+            if not fixed:
+                self.variable_width_isa.append(self.number + 1)
+            term, elem = delims.segment, delims.element
+            iea = "IEA" + elem
+            while True:
+                cut = buf.rfind(term)
+                if cut < 0:
+                    more = self._more()
+                    if more:
+                        buf += more
+                        continue
+                    # End of file: whatever is left is a last segment without a terminator.
+                    tail = buf.strip(_WS)
+                    self._consumed += len(buf)
+                    if tail:
+                        self.number += 1
+                        yield [tail.split(elem)]
+                    return
+                text, rest = buf[:cut], buf[cut + 1:]
+                if iea in text or text.endswith("IEA") or ("IEA" + term) in text:
+                    batch, back = self._split_to_iea(text, term, elem)
+                    if back is not None:
+                        self._consumed += cut + 1 - len(back)
+                        self.number += len(batch)
+                        yield batch
+                        buf = back + rest
+                        break  # the next interchange reads its own ISA
+                else:
+                    batch = _split(text, term, elem)
+                self._consumed += cut + 1
+                self.number += len(batch)
+                yield batch
+                buf = rest + self._more()
+                if not buf and self._eof:
+                    return
+
+    @staticmethod
+    def _split_to_iea(text: str, term: str, elem: str) -> tuple[list[list[str]], str | None]:
+        """Segments up to and including the IEA, and the unread text after it (with terminators).
+
+        The text after is None when no segment is an IEA ("IEA*" was only inside an element).
+        """
+        parts = text.split(term)
+        batch: list[list[str]] = []
+        for i, part in enumerate(parts):
+            seg = part.strip(_WS)
+            if not seg:
+                continue
+            elements = seg.split(elem)
+            batch.append(elements)
+            if elements[0] == "IEA":
+                return batch, "".join(p + term for p in parts[i + 1:])
+        return batch, None
+
+
+def _split(text: str, term: str, elem: str) -> list[list[str]]:
+    """Split terminated text into element lists, dropping line breaks and indentation between segments."""
+    if term != "\n" and term != "\r":
+        if "\n" in text or "\r" in text:
+            text = text.replace("\r", "").replace("\n", "")  # never data in X12: only line breaks
+        if (term + " ") not in text and (term + "\t") not in text and text[:1] not in (" ", "\t"):
+            return [p.split(elem) for p in text.split(term) if p]
+    return [p.split(elem) for p in (s.strip(_WS) for s in text.split(term)) if p]

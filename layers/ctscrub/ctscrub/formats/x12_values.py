@@ -1,0 +1,82 @@
+"""Small value parsers for X12 elements: amounts, dates, NPIs. They return None on bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+MEDICARE_PAYER_TYPES = frozenset({"MB", "MA"})  # SBR09: Medicare Part B, Part A
+
+
+def decimal_or_none(value: str) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+# Claim files repeat the same amounts and dates many times: parse each distinct text once.
+# Decimal and date are immutable, so sharing them is safe; the caches are cleared when they grow.
+_AMOUNTS: dict[str, Decimal | None] = {}
+_DATES: dict[str, date | None] = {}
+_CACHE_MAX = 4096
+
+
+def amount(value: str) -> Decimal | None:
+    """A decimal element (charge, units), cached."""
+    try:
+        return _AMOUNTS[value]
+    except KeyError:
+        pass
+    if len(_AMOUNTS) >= _CACHE_MAX:
+        _AMOUNTS.clear()
+    d = _AMOUNTS[value] = decimal_or_none(value.strip())
+    return d
+
+
+def _parse_d8(value: str) -> date | None:
+    if len(value) != 8 or not value.isdigit():
+        return None
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        return None
+
+
+def d8(value: str) -> date | None:
+    """CCYYMMDD -> date, None when it is not a real calendar date (cached)."""
+    try:
+        return _DATES[value]
+    except KeyError:
+        pass
+    if len(_DATES) >= _CACHE_MAX:
+        _DATES.clear()
+    d = _DATES[value] = _parse_d8(value)
+    return d
+
+
+def date_range(qualifier: str, value: str) -> tuple[date, date | None] | None:
+    """A DTP date: D8 ``CCYYMMDD`` or RD8 ``CCYYMMDD-CCYYMMDD``; None when unreadable or reversed."""
+    if qualifier == "D8":
+        d = d8(value.strip())
+        return (d, None) if d is not None else None
+    if qualifier == "RD8":
+        start, sep, end = value.strip().partition("-")
+        a, b = d8(start), d8(end)
+        if not sep or a is None or b is None or b < a:
+            return None
+        return a, b
+    return None
+
+
+def element(elements: list[str], index: int) -> str:
+    """Element ``index`` (1-based, as in 'NM109') or '' when absent."""
+    return elements[index].strip() if index < len(elements) else ""
+
+
+def safe_token(value: str, limit: int = 20) -> str:
+    """An envelope value (version, transaction set id) cut to a short alphanumeric token for messages."""
+    return "".join(ch for ch in value if ch.isalnum() or ch in "-.")[:limit] or "(empty)"
