@@ -485,19 +485,13 @@ def _cases_x12() -> list[Case]:
              build=lambda: _x12_claims_one_bad(sv1_line(1, "SV1*HC:71250*ABC*UN*XYZ***1"))),
         Case("x12_sv1_exponent_charge.x12", x, "SV102 charge written 1e999999 (X12 R elements have no exponent)",
              [processed(X12C, min_claims=1)],
-             build=lambda: _x12_claims_one_bad(sv1_line(1, "SV1*HC:71250*1e999999*UN*1***1")),
-             known_defect="x12_values.decimal_or_none accepts exponent notation of any size: summing the "
-                          "charges in rules/claim.py raises decimal.Overflow out of scrub()"),
+             build=lambda: _x12_claims_one_bad(sv1_line(1, "SV1*HC:71250*1e999999*UN*1***1"))),
         Case("x12_sv1_exponent_units.x12", x, "SV104 units written 1e999999",
              [processed(X12C, min_claims=1)],
-             build=lambda: _x12_claims_one_bad(sv1_line(1, "SV1*HC:71250*400*UN*1e999999***1")),
-             known_defect="x12_values accepts units 1e999999: rules/coding.py units_text() raises "
-                          "decimal.Overflow out of scrub()"),
+             build=lambda: _x12_claims_one_bad(sv1_line(1, "SV1*HC:71250*400*UN*1e999999***1"))),
         Case("x12_clm_exponent_total.x12", x, "CLM02 claim total written 1e999999",
              [processed(min_claims=2)],
-             build=lambda: x12_good().replace(b"CLM*CLM002*400*", b"CLM*CLM002*1e999999*"),
-             known_defect="x12_values accepts CLM02 1e999999: the CHARGE_TOTAL_MISMATCH message prints it in "
-                          "full, a finding message of over a million characters (DynamoDB items stop at 400 KB)"),
+             build=lambda: x12_good().replace(b"CLM*CLM002*400*", b"CLM*CLM002*1e999999*")),
         Case("x12_sv1_truncated.x12", x, "a claim whose SV1 segment is just 'SV1'",
              [processed(X12C, min_claims=1)], build=lambda: _x12_claims_one_bad(sv1_line(1, "SV1"))),
         Case("x12_bad_date_d8.x12", x, "DTP*472 with the impossible date 20261399",
@@ -520,9 +514,7 @@ def _cases_x12() -> list[Case]:
              [rejected(MALFORMED, TOO_BIG)], stream=write_x12_20mb_line, max_bytes=5 * MB),
         Case("x12_20mb_single_line_nolimit.x12", x,
              "the same 20 MB unterminated segment with no upload limit: the reader must not buffer it",
-             [rejected(MALFORMED, TOO_BIG)], stream=write_x12_20mb_line, max_peak_mb=12,
-             known_defect="x12_segments.SegmentSplitter buffers an unterminated segment whole (40 MB traced "
-                          "for 20 MB) and the upload ends 'processed' with 0 claims"),
+             [rejected(MALFORMED, TOO_BIG)], stream=write_x12_20mb_line, max_peak_mb=12),
     ]
 
 

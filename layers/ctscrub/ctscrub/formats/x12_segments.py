@@ -79,6 +79,10 @@ def parse_isa(text: str, byte: int) -> tuple[Delimiters, bool]:
     return Delimiters(elem, comp, term, repetition), fixed
 
 
+MAX_SEGMENT_CHARS = 1 << 20
+"""The longest run without a segment terminator accepted (1 MiB): real segments are under 1 KB."""
+
+
 class SegmentSplitter:
     """Iterate the segments of an X12 byte stream as element lists (index 0 is the segment id).
 
@@ -143,6 +147,9 @@ class SegmentSplitter:
             while True:
                 cut = buf.rfind(term)
                 if cut < 0:
+                    if len(buf) > MAX_SEGMENT_CHARS:  # no real segment is this long: never buffer without bound
+                        raise _bad(f"segment {self.number + 1} is too long: no segment terminator "
+                                   f"({_printable(term)}) within {MAX_SEGMENT_CHARS:,} bytes", self._consumed)
                     more = self._more()
                     if more:
                         buf += more

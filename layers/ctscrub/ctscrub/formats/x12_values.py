@@ -15,7 +15,11 @@ def decimal_or_none(value: str) -> Decimal | None:
         d = Decimal(value)
     except InvalidOperation:
         return None
-    return d if d.is_finite() else None
+    # No claim amount or unit count reaches 10^10: a larger value (e.g. "1e999999") is unreadable, and
+    # letting it through would overflow later arithmetic or print a million-digit number in a message.
+    if not d.is_finite() or (d and abs(d.adjusted()) > 9):
+        return None
+    return d
 
 
 # Claim files repeat the same amounts and dates many times: parse each distinct text once.
