@@ -27,57 +27,89 @@ def _as_list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else [v]
 
 
-def _function_statements() -> list[dict[str, Any]]:
+def _role_statements() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for pol in FUNC["Policies"]:
-        assert isinstance(pol, dict) and "Statement" in pol, "function policies are inline documents"
-        out.extend(_statements(pol))
+    for pol in RES["ScrubUploadRole"]["Properties"]["Policies"]:
+        out.extend(_statements(pol["PolicyDocument"]))
     return out
 
 
-def _has_wildcard(values: list[Any]) -> bool:
-    return any(isinstance(v, str) and "*" in v.split(":")[-1] for v in values)
+def _by_sid(sid: str) -> dict[str, Any]:
+    (st,) = [s for s in _role_statements() if s["Sid"] == sid]
+    return st
 
 
-def test_bucket_policy_denies_requests_without_tls() -> None:
-    """The bucket policy has a Deny on s3:* for bucket and objects when aws:SecureTransport is false."""
-    doc = RES["ClaimsBucketPolicy"]["Properties"]["PolicyDocument"]
-    deny = [s for s in _statements(doc)
-            if s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"]
-    assert deny, "no TLS-only Deny statement"
-    st = deny[0]
-    assert st["Principal"] == "*" and _as_list(st["Action"]) == ["s3:*"]
-    resources = [r["Fn::Sub"] for r in _as_list(st["Resource"])]
-    assert any(r.endswith("${ClaimsBucket}") for r in resources)
-    assert any(r.endswith("${ClaimsBucket}/*") for r in resources)
-    assert RES["ClaimsBucketPolicy"]["Properties"]["Bucket"] == {"Ref": "ClaimsBucket"}
+BUCKET_NAME = RES["ClaimsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
+LOG_GROUP_NAME = RES["ScrubLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
 
 
-def test_wildcard_detector_flags_a_star_action() -> None:
-    """The helper the next test relies on does see wildcards (so an all-clear means something)."""
-    assert _has_wildcard(["dynamodb:*"]) and _has_wildcard(["*"]) and _has_wildcard(["s3:Get*"])
-    assert not _has_wildcard(["dynamodb:GetItem", {"Ref": "X"}])
+def test_function_runs_with_the_templates_role_only() -> None:
+    """No SAM-generated role: SAM would add AWSLambdaBasicExecutionRole (logs on any log group)."""
+    assert FUNC["Role"] == {"Fn::GetAtt": ["ScrubUploadRole", "Arn"]}
+    assert "Policies" not in FUNC
+    role = RES["ScrubUploadRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    (trust,) = _statements(role["AssumeRolePolicyDocument"])
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
 
 
-def test_function_policies_have_no_wildcard_actions_or_resources() -> None:
-    """Least privilege: every Allow names its actions and scopes them to named resources."""
-    statements = _function_statements()
-    assert statements
-    for st in statements:
-        assert st["Effect"] == "Allow"
-        assert not _has_wildcard(_as_list(st["Action"])), st["Sid"]
-        for r in _as_list(st["Resource"]):
-            assert r != "*", st["Sid"]
-            if isinstance(r, dict) and "Fn::Sub" in r:  # only the object prefix may end in a wildcard
-                assert not r["Fn::Sub"].endswith(":*") and r["Fn::Sub"].count("*") <= 1, st["Sid"]
+def test_function_reads_incoming_and_writes_reports_of_its_own_bucket_only() -> None:
+    s3 = [st for st in _role_statements() if any(a.startswith("s3:") for a in _as_list(st["Action"]))]
+    assert {st["Sid"] for st in s3} == {"ReadUploadedClaims", "WriteReports"}
+    read, write = _by_sid("ReadUploadedClaims"), _by_sid("WriteReports")
+    assert set(_as_list(read["Action"])) == {"s3:GetObject", "s3:GetObjectVersion"}
+    assert read["Resource"]["Fn::Sub"].endswith(f":::{BUCKET_NAME}/incoming/*")
+    assert _as_list(write["Action"]) == ["s3:PutObject"]
+    assert write["Resource"]["Fn::Sub"].endswith(f":::{BUCKET_NAME}/reports/*")
+    env = FUNC["Environment"]["Variables"]
+    assert env["INCOMING_PREFIX"] == "incoming/" and env["REPORTS_PREFIX"] == "reports/"
 
 
-def test_function_reads_only_incoming_objects_of_its_own_bucket() -> None:
-    s3 = [st for st in _function_statements() if any(a.startswith("s3:") for a in _as_list(st["Action"]))]
-    assert len(s3) == 1
-    bucket_name = RES["ClaimsBucket"]["Properties"]["BucketName"]["Fn::Sub"]
-    assert s3[0]["Resource"]["Fn::Sub"].endswith(f":::{bucket_name}/incoming/*")
-    assert set(_as_list(s3[0]["Action"])) == {"s3:GetObject", "s3:GetObjectVersion"}
+def test_dynamodb_permissions_are_the_calls_the_code_makes() -> None:
+    """Findings table: item calls, batch writes and queries (not Scan); idempotency table: Powertools' four."""
+    findings = _by_sid("WriteFindingsAndUploadRecords")
+    assert findings["Resource"] == {"Fn::GetAtt": ["FindingsTable", "Arn"]}
+    assert set(findings["Action"]) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                       "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Query"}
+    index = _by_sid("QueryFindingsByClaim")
+    assert index["Action"] == "dynamodb:Query" and index["Resource"] == {"Fn::Sub": "${FindingsTable.Arn}/index/gsi1"}
+    idem = _by_sid("IdempotencyRecords")
+    assert idem["Resource"] == {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}
+    assert set(idem["Action"]) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                   "dynamodb:DeleteItem"}
+
+
+def test_topic_queue_secret_and_key_permissions_name_their_resource() -> None:
+    assert _by_sid("PublishAlerts")["Resource"] == {"Ref": "AlertsTopic"}
+    assert _by_sid("SendFailedEvents")["Resource"] == {"Fn::GetAtt": ["FailureQueue", "Arn"]}
+    assert _by_sid("ReadScreeningHashKey")["Resource"] == {"Ref": "ScreeningHashKey"}
+    kms = _by_sid("UseDataKeyThroughServices")
+    assert kms["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    assert set(kms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    via = [v["Fn::Sub"].split(".")[0] for v in kms["Condition"]["StringEquals"]["kms:ViaService"]]
+    assert sorted(via) == ["dynamodb", "lambda", "s3", "secretsmanager", "sns", "sqs"]
+
+
+def test_function_logs_to_its_encrypted_log_group() -> None:
+    """The log group is the function's default name, exists first (LoggingConfig) and is the only one
+    the role may write to and the only one CloudWatch Logs may use LogsKey for."""
+    assert LOG_GROUP_NAME == "/aws/lambda/" + FUNC["FunctionName"]["Fn::Sub"]
+    assert FUNC["LoggingConfig"] == {"LogGroup": {"Ref": "ScrubLogGroup"}}
+    group_arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:" + LOG_GROUP_NAME
+    assert _by_sid("WriteOwnLogGroup")["Resource"] == {"Fn::Sub": group_arn + ":log-stream:*"}
+    (logs,) = [s for s in RES["LogsKey"]["Properties"]["KeyPolicy"]["Statement"] if "Service" in s["Principal"]]
+    assert logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"] == {"Fn::Sub": group_arn}
+
+
+def test_ops_topic_accepts_this_stacks_alarms_only() -> None:
+    doc = RES["OpsTopicPolicy"]["Properties"]["PolicyDocument"]
+    (allow,) = [s for s in _statements(doc) if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and allow["Action"] == "sns:Publish"
+    source = allow["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":alarm:${AWS::StackName}-*")
+    alarm_name = RES["FailureQueueDepthAlarm"]["Properties"]["AlarmName"]["Fn::Sub"]
+    assert alarm_name.startswith("${AWS::StackName}-")
+    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
 def test_function_runtime_architecture_and_layers() -> None:
@@ -113,7 +145,8 @@ def test_environment_covers_every_variable_the_code_reads() -> None:
     assert env["INCOMING_PREFIX"] == "incoming/"
 
 
-def test_data_at_rest_uses_the_customer_managed_key() -> None:
+def test_data_at_rest_uses_the_key_of_its_trust_boundary() -> None:
+    """Claim data under DataKey; the log group under LogsKey; alarm notifications under OpsKey."""
     key_ref = {"Ref": "DataKey"}
     bucket_sse = RES["ClaimsBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert bucket_sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
@@ -123,12 +156,16 @@ def test_data_at_rest_uses_the_customer_managed_key() -> None:
         assert p["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_ref}
         assert p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         assert p["BillingMode"] == "PAY_PER_REQUEST"
-    for name in ("AlertsTopic", "OpsTopic"):
-        assert RES[name]["Properties"]["KmsMasterKeyId"] == key_ref
+    assert RES["AlertsTopic"]["Properties"]["KmsMasterKeyId"] == key_ref
     assert RES["FailureQueue"]["Properties"]["KmsMasterKeyId"] == key_ref
-    assert RES["ScrubLogGroup"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    assert RES["ScreeningHashKey"]["Properties"]["KmsKeyId"] == key_ref
+    assert FUNC["KmsKeyArn"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    assert RES["OpsTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "OpsKey"}
+    assert RES["ScrubLogGroup"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogsKey", "Arn"]}
     assert RES["ScrubLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    assert RES["DataKey"]["Properties"]["EnableKeyRotation"] is True
+    for key in ("DataKey", "LogsKey", "OpsKey"):
+        assert RES[key]["Properties"]["EnableKeyRotation"] is True
+        assert RES[key]["DeletionPolicy"] == "Retain"
 
 
 def test_bucket_is_private_versioned_and_owner_enforced() -> None:
