@@ -204,10 +204,12 @@ def test_blank_lines_and_trailing_empty_cells_are_accepted(tmp_path: Path) -> No
 
 
 def test_unknown_columns_are_reported_once(tmp_path: Path) -> None:
-    """A misspelt column (modifer) is a file-level warning, not silently ignored."""
+    """A misspelt column (modifer) is a file-level warning naming its position and the likely column,
+    never quoting the cell (it could be a patient value when the header runs into the first row)."""
     claims, reader = read(tmp_path, "claim_id,procedure_code,modifer\nA,71250,26\n")
     (f,) = reader.file_findings
-    assert f.severity is Severity.WARNING and "modifer" in f.message
+    assert f.severity is Severity.WARNING and "position 3 (did you mean modifiers?)" in f.message
+    assert "modifer" not in f.message
     assert claims[0].lines[0].modifiers == ()
 
 

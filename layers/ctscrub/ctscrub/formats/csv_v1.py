@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -41,6 +42,10 @@ REQUIRED = ("claim_id", "procedure_code")
 # Claim-level columns compared between a claim's rows (the first row's values are the ones used).
 _CLAIM_LEVEL = ("payer", "member_id", "patient_last_name", "patient_first_name", "birth_date", "billing_npi",
                 "locality")
+
+# Line numbers as they are written in practice, so most rows skip parsing them.
+_LINE_NUMBERS: dict[str, int] = {str(n): n for n in range(1, 1000)}
+_MEMO_LIMIT = 4096  # distinct raw values memoized per column and file
 
 _WHAT_HAPPENED = {
     "units": "the line was checked as 1 unit",
@@ -135,7 +140,10 @@ class Reader:
             if not name:
                 continue
             if name in index:
-                raise FileRejected("FILE_MALFORMED", f"the header names column {name[:40]} twice", where,
+                # Quote only a known column name: a header cell may be a patient value when the header
+                # and the first row run together, so an unknown cell is named by its position only.
+                what = name if name in COLUMNS else f"in position {i + 1}"
+                raise FileRejected("FILE_MALFORMED", f"the header names column {what} twice", where,
                                    "Remove the repeated column from the header row.")
             index[name] = i
         missing = [c for c in REQUIRED if c not in index]
@@ -144,13 +152,21 @@ class Reader:
                                "the header row is missing the required column(s) " + ", ".join(missing), where,
                                "Add the CSV v1 header row with at least claim_id and procedure_code; "
                                "see docs/FORMATS.md.")
-        unknown = [n for n in index if n not in COLUMNS]
+        unknown = [(i, n) for n, i in index.items() if n not in COLUMNS]
         if unknown:
-            names = ", ".join(n[:40] for n in unknown[:10])
+            # Never quote an unknown header cell (it may be a patient value, see above); name its position,
+            # and the known column it most likely misspells.
+            described = []
+            for i, n in unknown[:10]:
+                close = difflib.get_close_matches(n, sorted(COLUMNS), n=1, cutoff=0.8)
+                described.append(f"position {i + 1}" + (f" (did you mean {close[0]}?)" if close else ""))
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
             self.file_findings.append(finding(
                 "ROW_MALFORMED", None, None,
-                f"The header row has column(s) that CSV v1 does not define and that were ignored: {names}.",
-                "Check the spelling of these column names against docs/FORMATS.md.",
+                "The header row has column(s) that CSV v1 does not define and that were ignored: "
+                f"{', '.join(described)}{more}.",
+                "Check these column names against docs/FORMATS.md; a header that runs into the first row "
+                "(a missing line break) also shows up here.",
                 severity=Severity.WARNING))
         return index, len(header)
 
@@ -178,6 +194,10 @@ class Reader:
         date_memo, dx_memo = F.DATE_MEMO.get, F.DX_MEMO.get
         money: dict[str, Decimal] = {}
         money_memo = money.get
+        # Procedure codes and modifier lists repeat on most rows: normalise each raw value once per file.
+        codes: dict[str, str] = {}
+        modifier_lists: dict[str, tuple[str, ...]] = {}
+        line_number = _LINE_NUMBERS.get
         claim_level_ix = [(name, ix[name]) for name in _CLAIM_LEVEL if name in index]
         # One C call gathers a row's claim-level cells, so most rows compare them in a single step.
         claim_cells = itemgetter(*[i for _n, i in claim_level_ix], i_claim)
@@ -235,15 +255,19 @@ class Reader:
             # Fast paths inline (plain values, memo hits); the fields parsers handle everything else.
             errors: list[tuple[str, str, str]] = []  # (column, expected, what happened)
             v = row[i_line]
-            if v.isdigit() and v.isascii() and len(v) < 5 and v[0] != "0":
-                number = int(v)
-            else:
+            number = line_number(v)  # type: ignore[assignment]
+            if number is None:
                 try:
                     number = F.parse_line_number(v) or len(current.lines) + 1
                 except F.FieldError as exc:
                     number = len(current.lines) + 1
                     errors.append(("line", exc.expected, _WHAT_HAPPENED["line"]))
-            code = row[i_code].strip().upper()
+            v = row[i_code]
+            code = codes.get(v)  # type: ignore[assignment]
+            if code is None:
+                code = v.strip().upper()
+                if len(codes) < _MEMO_LIMIT:
+                    codes[v] = code
             if not code:
                 errors.append(("procedure_code", "a CPT or HCPCS procedure code such as 71250",
                                _WHAT_HAPPENED["procedure_code"]))
@@ -274,7 +298,11 @@ class Reader:
                     if len(money) < 4096:
                         money[v] = charge
             v = row[i_mods]
-            mods = F.split_modifiers(v) if v else ()
+            mods = modifier_lists.get(v)  # type: ignore[assignment]
+            if mods is None:
+                mods = F.split_modifiers(v)
+                if len(modifier_lists) < _MEMO_LIMIT:
+                    modifier_lists[v] = mods
             if len(mods) > F.MAX_MODIFIERS:
                 errors.append(("modifiers", "at most 4 modifiers", "all of them were checked"))
             v = row[i_pos]
