@@ -85,7 +85,12 @@ class ServiceLine:
         return self.procedure_code in CHEST_CT_CODES
 
     def has_modifier(self, *mods: str) -> bool:
-        return any(m in self.modifiers for m in mods)
+        # a plain loop: rules ask this several times per line, and most lines carry no modifier
+        if self.modifiers:
+            for m in mods:
+                if m in self.modifiers:
+                    return True
+        return False
 
 
 @dataclass(slots=True)

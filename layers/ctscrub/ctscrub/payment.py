@@ -121,7 +121,13 @@ def _setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | None
         return _new_setting(claim, dos, refdata)
     key = ("setting", dos, claim.locality)
     if key not in cache:
-        cache[key] = _new_setting(claim, dos, refdata)
+        st = _new_setting(claim, dos, refdata)
+        if st is not None:
+            # One object per distinct setting (not per date): line prices are cached by setting identity,
+            # and every date of a year usually shares one setting.
+            same = ("setting-of", st.fs, st.gpci, st.gpci_table, st.cap, st.locality_text, st.locality_key)
+            st = cache.setdefault(same, st)
+        cache[key] = st
     return cache[key]  # type: ignore[no-any-return]
 
 
@@ -149,15 +155,35 @@ def _new_setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | 
     return _Setting(fs, g, table, cap, f"locality {loc} ({g.name}{alias})", loc)
 
 
+_CACHE_LIMIT = 1 << 16  # entries in one upload's pricing cache: bounds memory on hostile files
+_MISS: Any = object()
+
+
 def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) -> tuple[Quote, _Setting] | None:
     """The unreduced fee schedule amount of one chest CT line (no MPPR, no CT reduction), or None."""
     comp = component_of(line)
     if line.service_date is None or comp is None:
         return None
-    st = _setting(claim, line.service_date, refdata)
+    cache: dict[object, Any] | None = getattr(refdata, "quote_cache", None)
+    if cache is None:
+        return _fee_schedule_quote(claim, line, comp, refdata)
+    # Pricing and CHARGE_BELOW_ALLOWED ask this for every chest CT line; a file has few distinct answers.
+    key = (line.service_date, claim.locality, line.procedure_code, comp, line.place_of_service)
+    hit = cache.get(key, _MISS)
+    if hit is _MISS:
+        hit = _fee_schedule_quote(claim, line, comp, refdata)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = hit
+    return hit  # type: ignore[no-any-return]
+
+
+def _fee_schedule_quote(claim: Claim, line: ServiceLine, comp: str,
+                        refdata: ReferenceData) -> tuple[Quote, _Setting] | None:
+    st = _setting(claim, line.service_date, refdata)  # type: ignore[arg-type]
     if st is None:
         return None
-    facility = is_facility(line.place_of_service, line.service_date)
+    facility = is_facility(line.place_of_service, line.service_date)  # type: ignore[arg-type]
     q = quote(st.fs, st.gpci, st.cap, line.procedure_code, comp, facility, st.locality_key)
     return (q, st) if q is not None else None
 
@@ -170,6 +196,8 @@ def _mppr_ranks(lines: list[tuple[ServiceLine, Quote]]) -> dict[int, int]:
     """
     ranked = [(ln, q) for ln, q in lines if q.row.mult == "4" and q.row.family == "88"
               and "76" not in ln.modifiers and "77" not in ln.modifiers]
+    if len(ranked) < 2:  # a lone study is the first of its day
+        return {ln.number: 1 for ln, _q in ranked}
     studies: dict[date, dict[str, Decimal]] = {}
     for ln, q in ranked:
         studies.setdefault(ln.service_date, {})[ln.procedure_code] = q.tc or Decimal(0)  # type: ignore[index]

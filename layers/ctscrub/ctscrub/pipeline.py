@@ -20,7 +20,8 @@ from ctscrub.formats import FileRejected, open_reader
 from ctscrub.formats.stream import Readable
 from ctscrub.model import Claim, ClaimResult, Finding, Severity
 from ctscrub.rules import RuleContext, all_rules, finding
-from ctscrub.rules.registry import ScreeningHistory, SeenLine
+from ctscrub.rules.facts import ClaimFacts
+from ctscrub.rules.registry import RulePlan, ScreeningHistory, SeenLine
 
 if TYPE_CHECKING:
     from ctscrub.refdata import ReferenceData
@@ -90,21 +91,30 @@ class ScrubOptions:
     screening_history: ScreeningHistory | None = None
 
 
-def check_claim(claim: Claim, ctx: RuleContext, rules: Iterable) -> ClaimResult:  # type: ignore[type-arg]
-    """Price the chest CT lines, run every rule, and return the claim's result."""
+def _sort_key(f: Finding) -> tuple[bool, int, int, str]:
+    return (f.line is not None, f.line or 0, -f.severity.rank, f.rule)
+
+
+def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFacts) -> ClaimResult:
+    """Price the chest CT lines, run the rules that can fire on the claim, and return the claim's result."""
     from ctscrub.payment import price_claim
 
     findings = list(claim.reader_findings)
-    chest_ct = sum(1 for ln in claim.lines if ln.is_chest_ct)
+    chest_ct = len(facts.ct_lines)
     prices = []
     # Every rule concerns chest CT lines (or the deleted G0297): other claims are read, indexed for
     # same-patient checks, and skip pricing and the rules entirely.
-    if chest_ct or any(ln.procedure_code == "G0297" for ln in claim.lines):
+    if chest_ct or "G0297" in facts.codes:
         prices = price_claim(claim, ctx.refdata, ctx)
         ctx.prices = {p.line: p for p in prices}
-        for rule_fn in rules:
-            findings.extend(rule_fn(claim, ctx))
-    findings.sort(key=lambda f: (f.line is not None, f.line or 0, -f.severity.rank, f.rule))
+        ctx.facts = facts
+        try:
+            for rule_fn in plan.for_claim(facts):
+                findings.extend(rule_fn(claim, ctx))
+        finally:
+            ctx.facts = None
+    if len(findings) > 1:
+        findings.sort(key=_sort_key)
     return ClaimResult(
         claim_id=claim.claim_id,
         findings=findings,
@@ -125,7 +135,7 @@ usual order, are always fully covered). Claims inside one claim are always compa
 """
 
 
-def _remember_lines(claim: Claim, ctx: RuleContext) -> None:
+def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
     """Index the claim's lines by patient and date for the rules that compare across claims."""
     index = ctx.patient_day_lines
     key = None
@@ -133,7 +143,7 @@ def _remember_lines(claim: Claim, ctx: RuleContext) -> None:
         if ln.service_date is None:
             continue
         if key is None:
-            key = claim.patient_key()
+            key = facts.patient_key()
         group = index.get((key, ln.service_date))
         if group is None:
             group = index[(key, ln.service_date)] = []
@@ -156,7 +166,7 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
     # another's in a warm Lambda container.
     refdata = options.refdata.for_upload() if hasattr(options.refdata, "for_upload") else options.refdata
     ctx = RuleContext(as_of=options.as_of, refdata=refdata, screening_history=options.screening_history)
-    rules = all_rules()
+    plan = RulePlan(all_rules())
     t0 = time.perf_counter()
     reader = None
     try:
@@ -165,8 +175,9 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
         for claim in reader.claims():
             if options.default_locality and not claim.locality:
                 claim.locality = options.default_locality
-            result = check_claim(claim, ctx, rules)
-            _remember_lines(claim, ctx)
+            facts = ClaimFacts(claim, ctx)
+            result = check_claim(claim, ctx, plan, facts)
+            _remember_lines(claim, ctx, facts)
             summary.claims += 1
             summary.lines += result.line_count
             summary.chest_ct_lines += result.chest_ct_line_count

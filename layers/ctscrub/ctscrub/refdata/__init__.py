@@ -22,6 +22,17 @@ from ctscrub.refdata.types import MueLimit, PtpEdit
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
 ENV_DIR = "CTSCRUB_REFDATA_DIR"
 
+# Rules ask the same (codes, date of service) questions for most lines of an upload: answers are memoized
+# per upload view. The tables do not change during an upload; the bound keeps a hostile file's memory flat.
+_MEMO_LIMIT = 1 << 16
+_MISS: Any = object()
+
+
+def _remember(memo: dict[Any, Any], key: object, value: object) -> None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+
 
 def _fy(dos: date) -> int:
     return dos.year + 1 if dos.month >= 10 else dos.year
@@ -49,6 +60,10 @@ class ReferenceData:
         self._in_force: dict[tuple[str, date], Dataset | None] = {}
         # per-upload memo for pricing (settings by date and locality, line prices by signature)
         self.pricing_cache: dict[object, Any] = {}
+        self.quote_cache: dict[object, Any] = {}  # payment.fee_schedule_quote answers, bounded by payment
+        self._icd10_memo: dict[tuple[str, date | None], bool | None] = {}
+        self._ptp_memo: dict[tuple[str, str, date | None], PtpEdit | None] = {}
+        self._mue_memo: dict[tuple[str, date | None], MueLimit | None] = {}
 
     # ----- datasets -----
     @property
@@ -90,6 +105,14 @@ class ReferenceData:
 
     # ----- diagnosis codes -----
     def icd10_billable(self, code: str, dos: date | None) -> bool | None:
+        key = (code, dos)
+        hit = self._icd10_memo.get(key, _MISS)
+        if hit is _MISS:  # a None answer has already noted the missing code set, so it can be reused
+            hit = self._icd10_billable(code, dos)
+            _remember(self._icd10_memo, key, hit)
+        return hit  # type: ignore[no-any-return]
+
+    def _icd10_billable(self, code: str, dos: date | None) -> bool | None:
         cs: tables.CodeSet | None = self.table("icd10cm", dos)
         if cs is None:
             if dos is not None:
@@ -112,6 +135,14 @@ class ReferenceData:
         loaded set does not list as column 1 (e.g. only one of CMS's four files was imported) fall back
         to the default edits.
         """
+        key = (column1, column2, dos)
+        hit = self._ptp_memo.get(key, _MISS)
+        if hit is _MISS:
+            hit = self._ptp_edit(column1, column2, dos)
+            _remember(self._ptp_memo, key, hit)
+        return hit  # type: ignore[no-any-return]
+
+    def _ptp_edit(self, column1: str, column2: str, dos: date | None) -> PtpEdit | None:
         cms: list[tables.PtpTable] = self.tables_covering("ncci-ptp", dos) if dos is not None else []
         for t in cms:
             row = t.active(column1, column2, dos)  # type: ignore[arg-type]
@@ -123,6 +154,14 @@ class ReferenceData:
 
     def mue(self, code: str, dos: date | None) -> MueLimit | None:
         """The imported CMS MUE set covering ``dos``; without one, the policy-derived default limits."""
+        key = (code, dos)
+        hit = self._mue_memo.get(key, _MISS)
+        if hit is _MISS:
+            hit = self._mue(code, dos)
+            _remember(self._mue_memo, key, hit)
+        return hit  # type: ignore[no-any-return]
+
+    def _mue(self, code: str, dos: date | None) -> MueLimit | None:
         t: tables.MueTable | None = self.table("mue", dos) if dos is not None else None
         if t is not None:
             hit = t.get(code)

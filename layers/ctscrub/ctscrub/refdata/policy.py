@@ -35,3 +35,17 @@ def policy_for(name: str, dos: date | None) -> dict[str, Any] | None:
         if v["_from"] <= dos < v["_to"]:
             return v
     return None
+
+
+def policy_set(version: dict[str, Any], key: str) -> frozenset[str]:
+    """``version[key]`` (a list of codes) as a frozenset, built once per version (versions are cached).
+
+    Rules test membership for every line; a list of 50-90 codes would be scanned each time.
+    """
+    sets: dict[str, frozenset[str]] | None = version.get("_sets")
+    if sets is None:
+        sets = version["_sets"] = {}
+    hit = sets.get(key)
+    if hit is None:
+        hit = sets[key] = frozenset(version[key])
+    return hit

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from ctscrub.model import Claim, Finding
 from ctscrub.rules.coding import money
+from ctscrub.rules.facts import ClaimFacts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 _FREQUENCY_MEANING = {"7": "a replacement of a prior claim", "8": "a void of a prior claim"}
@@ -25,7 +26,11 @@ def _claim_at_stake(ctx: RuleContext) -> Decimal | None:
     return sum(amounts, Decimal(0)) if amounts else None
 
 
-@rule("CHARGE_TOTAL_MISMATCH")
+def _has_total_charge(facts: ClaimFacts) -> bool:
+    return facts.claim.total_charge is not None
+
+
+@rule("CHARGE_TOTAL_MISMATCH", when=_has_total_charge)
 def charge_total_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """CLM02 must equal the sum of the line charges (SV102); a claim that does not add up is rejected."""
     if claim.total_charge is None or not _in_scope(claim):
@@ -46,7 +51,11 @@ def charge_total_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     )
 
 
-@rule("CLAIM_FREQUENCY_REF_MISSING")
+def _replaces_or_voids(facts: ClaimFacts) -> bool:
+    return facts.claim.frequency_code is not None and not facts.claim.has_original_reference
+
+
+@rule("CLAIM_FREQUENCY_REF_MISSING", when=_replaces_or_voids)
 def frequency_ref_missing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A replacement (7) or void (8) must name the original claim (REF*F8), or it is rejected."""
     freq = (claim.frequency_code or "").strip()

@@ -1,14 +1,13 @@
 """Rule family: coding — deleted codes, contrast coding, code-pair edits, units and duplicate lines.
 
-It also holds the same-patient, same-date view (``DayView``) and the message helpers that the modifier
-and place-of-service rules share. Deleted codes, default pair edits and default unit limits are data:
-``refdata/data/policy/{deleted_codes,ptp_default,mue_default}.json``.
+It also holds the message helpers that the modifier and place-of-service rules share (the same-patient,
+same-date peers of a line are in ``rules/facts.py``). Deleted codes, default pair edits and default unit
+limits are data: ``refdata/data/policy/{deleted_codes,ptp_default,mue_default}.json``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -16,6 +15,7 @@ from functools import cache
 from ctscrub.model import Claim, Finding, ServiceLine, Severity
 from ctscrub.refdata.policy import load_policy, policy_for
 from ctscrub.refdata.types import MueLimit, PtpEdit
+from ctscrub.rules.facts import ClaimFacts, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 DISTINCT_MODIFIERS = ("59", "XE", "XS", "XP", "XU")  # NCCI-associated "distinct service" modifiers
@@ -52,74 +52,6 @@ def first_of(modifiers: tuple[str, ...], wanted: tuple[str, ...]) -> str | None:
     return next((m for m in modifiers if m in wanted), None)
 
 
-@dataclass(slots=True)  # not frozen: frozen dataclasses are several times slower to build
-class Peer:
-    """Another line of the same patient on the same date of service."""
-
-    claim_id: str
-    line: int
-    code: str
-    modifiers: tuple[str, ...]
-    units: Decimal
-    same_claim: bool
-    before: bool  # billed before the line being checked (an earlier claim, or earlier in this claim)
-
-    def ref(self) -> str:
-        return f"line {self.line}" if self.same_claim else f"line {self.line} of claim {self.claim_id}"
-
-    def has_modifier(self, *mods: str) -> bool:
-        return any(m in self.modifiers for m in mods)
-
-
-class DayView:
-    """The patient's other lines on a line's date: this claim's lines and earlier claims' in the upload.
-
-    Later claims of the upload are not seen yet, so a cross-claim finding lands on the later line.
-    """
-
-    def __init__(self, claim: Claim, ctx: RuleContext) -> None:
-        self._claim = claim
-        self._ctx = ctx
-        self._key: str | None = None  # patient key, hashed only when an earlier claim could match
-        self._by_date: dict[date, list[ServiceLine]] = {}
-        for ln in claim.lines:
-            if ln.service_date is not None:
-                self._by_date.setdefault(ln.service_date, []).append(ln)
-
-    def peers(self, ln: ServiceLine) -> list[Peer]:
-        dos = ln.service_date
-        if dos is None:
-            return []
-        out: list[Peer] = []
-        if self._ctx.patient_day_lines:
-            if self._key is None:
-                self._key = self._claim.patient_key()
-            for s in self._ctx.patient_day_lines.get((self._key, dos), ()):
-                out.append(Peer(s.claim_id, s.line, s.code, s.modifiers, s.units, same_claim=False, before=True))
-        before = True
-        for other in self._by_date.get(dos, ()):
-            if other is ln:
-                before = False
-                continue
-            out.append(Peer(self._claim.claim_id, other.number, other.procedure_code, other.modifiers,
-                            other.units, same_claim=True, before=before))
-        return out
-
-
-# One entry: the rules of one claim share its view (and so hash the patient key at most once). The view
-# reads ctx.patient_day_lines live, so only the claim's own lines are fixed when it is built.
-_last_view: list[tuple[Claim, RuleContext, DayView]] = []
-
-
-def day_view(claim: Claim, ctx: RuleContext) -> DayView:
-    entry = _last_view[0] if _last_view else None  # one read: other threads may replace the entry
-    if entry is not None and entry[0] is claim and entry[1] is ctx:
-        return entry[2]
-    view = DayView(claim, ctx)
-    _last_view[:] = [(claim, ctx, view)]
-    return view
-
-
 # --- CODE_DELETED --------------------------------------------------------------------------------
 
 
@@ -128,7 +60,11 @@ def _ever_deleted() -> frozenset[str]:
     return frozenset(code for v in load_policy("deleted_codes")["versions"] for code in v["codes"])
 
 
-@rule("CODE_DELETED")
+def _may_bill_deleted(facts: ClaimFacts) -> bool:
+    return not facts.codes.isdisjoint(_ever_deleted())
+
+
+@rule("CODE_DELETED", when=_may_bill_deleted)
 def deleted_code(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A code deleted from HCPCS/CPT before the date of service is rejected (G0297 -> 71271 since 2021)."""
     candidates = _ever_deleted()
@@ -152,19 +88,23 @@ def deleted_code(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 # --- CONTRAST_COMBINED_REQUIRED ------------------------------------------------------------------
 
 
-@rule("CONTRAST_COMBINED_REQUIRED")
+def _has_contrast_pair_code(facts: ClaimFacts) -> bool:
+    return not facts.codes.isdisjoint(CONTRAST_PARTNER)
+
+
+@rule("CONTRAST_COMBINED_REQUIRED", when=_has_contrast_pair_code)
 def contrast_combined(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71250 and 71260 for one patient on one date are one study without then with contrast: 71270.
 
     Raised on the later of the two lines. When either line carries 59/X{EPSU} (separate session), it is a
     warning: the record must show two sessions.
     """
-    day = day_view(claim, ctx)
+    facts = claim_facts(claim, ctx)
     for ln in claim.lines:
         partner = CONTRAST_PARTNER.get(ln.procedure_code)
         if partner is None or ln.service_date is None:
             continue
-        prior = next((p for p in day.peers(ln) if p.before and p.code == partner), None)
+        prior = next((p for p in facts.peers(ln) if p.before and p.code == partner), None)
         if prior is None:
             continue
         message = (
@@ -213,10 +153,14 @@ def _contrast_problem(code: str, contrast: str) -> tuple[str, str] | None:
     return None
 
 
-@rule("CONTRAST_MISMATCH")
+def _documents_contrast(facts: ClaimFacts) -> bool:
+    return any(ln.documentation.contrast for ln in facts.ct_lines)
+
+
+@rule("CONTRAST_MISMATCH", when=_documents_contrast)
 def contrast_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """The documented contrast must match the code: 'with contrast' means intravascular, oral alone is not."""
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         contrast = (ln.documentation.contrast or "").strip().lower()
         problem = _contrast_problem(ln.procedure_code, contrast) if contrast else None
         if problem is None:
@@ -271,13 +215,13 @@ def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     Within a claim the finding goes on the column-2 line; across claims of the upload it goes on the later
     line (the earlier claim is already reported) and names the other claim's line.
     """
-    day = day_view(claim, ctx)
-    for ln in claim.chest_ct_lines():
+    facts = claim_facts(claim, ctx)
+    for ln in facts.ct_lines:
         if ln.service_date is None:
             continue
         dos, code = ln.service_date, ln.procedure_code
         bundled_here = False
-        for p in day.peers(ln):
+        for p in facts.peers(ln):
             if p.code == code:
                 continue
             edit = None if bundled_here else ctx.refdata.ptp_edit(p.code, code, dos)
@@ -325,8 +269,8 @@ def unit_limit(ctx: RuleContext, code: str, dos: date | None) -> MueLimit | None
 
 
 def _per_day_finding(claim: Claim, ctx: RuleContext, ln: ServiceLine, limit: MueLimit,
-                     day: DayView) -> Finding | None:
-    same = [p for p in day.peers(ln) if p.code == ln.procedure_code]
+                     facts: ClaimFacts) -> Finding | None:
+    same = [p for p in facts.peers(ln) if p.code == ln.procedure_code]
     total = ln.units + sum((p.units for p in same), Decimal(0))
     if total <= limit.units:
         return None
@@ -352,14 +296,13 @@ def _per_day_finding(claim: Claim, ctx: RuleContext, ln: ServiceLine, limit: Mue
 @rule("UNITS_EXCEED_MUE")
 def units_exceed_mue(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Units above the MUE deny the whole line: per line (MAI 1 or unknown) or per patient-day (MAI 2/3)."""
-    day: DayView | None = None
-    for ln in claim.chest_ct_lines():
+    facts = claim_facts(claim, ctx)
+    for ln in facts.ct_lines:
         limit = unit_limit(ctx, ln.procedure_code, ln.service_date)
         if limit is None:
             continue
         if limit.adjudication in (2, 3):
-            day = day or day_view(claim, ctx)
-            found = _per_day_finding(claim, ctx, ln, limit, day)
+            found = _per_day_finding(claim, ctx, ln, limit, facts)
             if found is not None:
                 yield found
             continue
@@ -383,12 +326,12 @@ def units_exceed_mue(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 @rule("DUPLICATE_LINE")
 def duplicate_line(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Same patient, code, date and modifiers twice is an exact duplicate and denies, unless marked 76/77."""
-    day = day_view(claim, ctx)
-    for ln in claim.chest_ct_lines():
+    facts = claim_facts(claim, ctx)
+    for ln in facts.ct_lines:
         if ln.service_date is None or ln.has_modifier(*REPEAT_MODIFIERS):
             continue
         mods = sorted(ln.modifiers)
-        prior = next((p for p in day.peers(ln)
+        prior = next((p for p in facts.peers(ln)
                       if p.before and p.code == ln.procedure_code and sorted(p.modifiers) == mods), None)
         if prior is None:
             continue

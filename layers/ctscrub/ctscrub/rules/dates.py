@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from ctscrub.model import Claim, Finding, Payer, Severity
 from ctscrub.refdata.policy import policy_for
+from ctscrub.rules.facts import claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 
@@ -26,7 +27,7 @@ def add_months(d: date, months: int) -> date:
 @rule("DOS_FUTURE")
 def dos_future(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A service cannot be billed before it is furnished: the date of service (or span end) is after today."""
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         last = ln.service_date_end or ln.service_date
         if last is None or last <= ctx.as_of:
             continue
@@ -50,7 +51,7 @@ def timely_filing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     past Medicare's 12 months is a warning asking to check the contract; no countdown warning.
     """
     medicare = claim.payer is Payer.MEDICARE
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         dos = ln.service_date
         if dos is None or dos > ctx.as_of:
             continue

@@ -12,6 +12,7 @@ from typing import Any
 
 from ctscrub.model import Claim, Finding, ServiceLine
 from ctscrub.refdata.policy import policy_for
+from ctscrub.rules.facts import claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 DIAGNOSTIC_CODES = frozenset({"71250", "71260", "71270", "71275"})
@@ -50,7 +51,7 @@ def dx_presence(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     pointer is the thing to fix.
     """
     n_codes = len(claim.diagnosis_codes)
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         if ln.diagnosis_pointers_invalid:
             pointers = ", ".join(ln.diagnosis_pointers_invalid)
             many = len(ln.diagnosis_pointers_invalid) > 1
@@ -91,7 +92,7 @@ def dx_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     ``icd10_billable`` returns None when no loaded code set covers the date: nothing is raised then (the
     reference data records a REFDATA_MISSING note itself).
     """
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         if not ln.diagnosis_codes:
             continue
         for code in dict.fromkeys(ln.diagnosis_codes):
@@ -111,7 +112,7 @@ def dx_not_supporting(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     (an error that already asks for the real indication). A warning, because the LCD's own code list was
     not loaded and other codes can be justified by the record.
     """
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         if ln.procedure_code not in DIAGNOSTIC_CODES or not ln.diagnosis_codes:
             continue
         if ln.procedure_code in SCREENING_REASON_TARGETS and SCREENING_DX in ln.diagnosis_codes:
@@ -140,7 +141,7 @@ def dx_not_supporting(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 @rule("SCREENING_ON_DIAGNOSTIC_CODE")
 def screening_on_diagnostic(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Z12.2 (lung cancer screening) on 71250/71260/71270: a screening is billed as 71271 (NCD 210.14)."""
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         if ln.procedure_code in SCREENING_REASON_TARGETS and SCREENING_DX in ln.diagnosis_codes:
             yield finding(
                 "SCREENING_ON_DIAGNOSTIC_CODE", claim, ln,

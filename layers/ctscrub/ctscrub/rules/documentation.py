@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ctscrub.model import Claim, Finding, ServiceLine, Severity
+from ctscrub.rules.facts import claim_facts, has_documented_items
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 
@@ -62,14 +63,15 @@ LINE_CHECKS: tuple[LineCheck, ...] = (
 
 
 def _claim_stake(claim: Claim, ctx: RuleContext) -> Decimal | None:
-    prices = [p for p in (ctx.price_of(ln) for ln in claim.chest_ct_lines()) if p is not None]
+    prices = [p for p in (ctx.price_of(ln) for ln in claim_facts(claim, ctx).ct_lines) if p is not None]
     return sum(prices, Decimal(0)) if prices else None
 
 
-@rule("DOC_BENEFICIARY_NAME")
+@rule("DOC_BENEFICIARY_NAME", when=has_documented_items)
 def doc_beneficiary_name(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """The record must identify the beneficiary by name; reported once per claim with chest CT lines."""
-    if "beneficiary_name" not in claim.documented or claim.has_beneficiary_name or not claim.chest_ct_lines():
+    if "beneficiary_name" not in claim.documented or claim.has_beneficiary_name \
+            or not claim_facts(claim, ctx).ct_lines:
         return
     yield finding(
         "DOC_BENEFICIARY_NAME", claim, None,
@@ -79,13 +81,14 @@ def doc_beneficiary_name(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     )
 
 
-@rule("DOC_SERVICE_DATE", "DOC_ORDER", "DOC_INDICATION", "DOC_REPORT", "DOC_SIGNATURE", "DOC_HISTORY")
+@rule("DOC_SERVICE_DATE", "DOC_ORDER", "DOC_INDICATION", "DOC_REPORT", "DOC_SIGNATURE", "DOC_HISTORY",
+      when=has_documented_items)
 def doc_line_items(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Each carried checklist item must be present for every chest CT line (errors state the dollars at stake)."""
     checks = [c for c in LINE_CHECKS if c.item in claim.documented]
     if not checks:
         return
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         for check in checks:
             if not check.missing(ln):
                 continue

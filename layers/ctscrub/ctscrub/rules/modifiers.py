@@ -10,14 +10,15 @@ import re
 from collections.abc import Callable, Iterator
 
 from ctscrub.model import Claim, Finding, ServiceLine
-from ctscrub.refdata.policy import load_policy, policy_for
-from ctscrub.rules.coding import DISTINCT_MODIFIERS, REPEAT_MODIFIERS, day_view, first_of, line_ref, shown
+from ctscrub.refdata.policy import load_policy, policy_for, policy_set
+from ctscrub.rules.coding import DISTINCT_MODIFIERS, REPEAT_MODIFIERS, first_of, line_ref, shown
+from ctscrub.rules.facts import claim_facts, has_ct_modifiers
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 _MODIFIER_FORMAT = re.compile(r"[A-Z0-9]{2}")
 
 
-@rule("MODIFIER_INVALID")
+@rule("MODIFIER_INVALID", when=has_ct_modifiers)
 def modifier_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Every modifier must be two letters or digits, a real CPT/HCPCS modifier, and applicable to CT."""
     dataset = load_policy("modifiers")["dataset"]
@@ -35,7 +36,7 @@ def modifier_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
             elif mod in table["not_for_ct"]:
                 what = f"modifier {mod} does not apply to CT: {table['not_for_ct'][mod]}"
                 fix = f"Remove {mod} from {line_ref(ln)}."
-            elif mod not in table["valid"]:
+            elif mod not in policy_set(table, "valid"):
                 what = f"modifier {mod} is not a recognized CPT or HCPCS modifier"
                 fix = f"Correct {mod} on {line_ref(ln)} to the intended modifier, or remove it."
             else:
@@ -47,7 +48,7 @@ def modifier_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule("MODIFIER_CONFLICT")
+@rule("MODIFIER_CONFLICT", when=has_ct_modifiers)
 def modifier_conflict(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """26 with TC (the two halves of the global) and 76 with 77 contradict each other on one line."""
     for ln in claim.lines:
@@ -77,12 +78,12 @@ def modifier_conflict(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 @rule("FACILITY_REQUIRES_26")
 def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """In a facility setting the facility is paid the technical part: the professional line must carry 26."""
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         pos = ln.place_of_service
         if not pos or ln.has_modifier("26"):
             continue
         table = policy_for("place_of_service", ln.service_date)
-        if table is None or pos not in table["facility"]:
+        if table is None or pos not in policy_set(table, "facility"):
             continue
         setting = f"place of service {pos} ({table.get('names', {}).get(pos, 'a facility')})"
         if ln.has_modifier("TC"):
@@ -98,7 +99,7 @@ def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("REPEAT_WITHOUT_ORIGINAL")
+@rule("REPEAT_WITHOUT_ORIGINAL", when=has_ct_modifiers)
 def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """76/77 mark a repeat: another line of the same code for the patient that date must bill the first study."""
     for ln in claim.lines:
@@ -107,8 +108,7 @@ def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]
         mod = first_of(ln.modifiers, REPEAT_MODIFIERS)
         if mod is None:
             continue
-        day = day_view(claim, ctx)
-        if any(p.code == ln.procedure_code for p in day.peers(ln)):
+        if any(p.code == ln.procedure_code for p in claim_facts(claim, ctx).peers(ln)):
             continue
         yield finding(
             "REPEAT_WITHOUT_ORIGINAL", claim, ln,
@@ -120,7 +120,7 @@ def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]
         )
 
 
-@rule("DISTINCT_WITHOUT_PAIR")
+@rule("DISTINCT_WITHOUT_PAIR", when=has_ct_modifiers)
 def distinct_without_pair(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """59/X{EPSU} say a service is distinct from another procedure that date; never for a repeat of one code."""
     for ln in claim.lines:
@@ -129,8 +129,7 @@ def distinct_without_pair(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         mod = first_of(ln.modifiers, DISTINCT_MODIFIERS)
         if mod is None:
             continue
-        day = day_view(claim, ctx)
-        peers = day.peers(ln)
+        peers = claim_facts(claim, ctx).peers(ln)
         if any(p.code != ln.procedure_code for p in peers):
             continue
         if peers:
@@ -196,7 +195,7 @@ _NOTES: dict[str, tuple[str, Callable[[ServiceLine], tuple[str, str]]]] = {
 }
 
 
-@rule("REDUCED_SERVICE", "CT_EQUIPMENT_REDUCTION", "EXPECTED_DENIAL_GZ", "EXCLUDED_SERVICE_GY")
+@rule("REDUCED_SERVICE", "CT_EQUIPMENT_REDUCTION", "EXPECTED_DENIAL_GZ", "EXCLUDED_SERVICE_GY", when=has_ct_modifiers)
 def modifier_notes(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """What 52, CT, GZ and GY mean for payment and liability (one pass over the modifiers)."""
     for ln in claim.lines:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ctscrub.model import Claim, Finding
+from ctscrub.rules.facts import claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 NPI_PREFIX = "80840"  # card issuer prefix the NPI check digit is computed over (45 CFR 162.406)
@@ -48,7 +49,7 @@ def ordering_provider_missing(claim: Claim, ctx: RuleContext) -> Iterator[Findin
     """A diagnostic test must be ordered by the treating practitioner, whose NPI is on the claim (42 CFR 410.32(a))."""
     if not _blank(claim.ordering_npi):
         return
-    for ln in claim.chest_ct_lines():
+    for ln in claim_facts(claim, ctx).ct_lines:
         if _blank(ln.ordering_npi):
             yield finding(
                 "ORDERING_PROVIDER_MISSING", claim, ln,
@@ -67,7 +68,7 @@ def npi_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     Claim-level NPIs are reported once on the claim; a line NPI is reported on its line only when it
     differs from the claim's NPI of the same role.
     """
-    ct_lines = claim.chest_ct_lines()
+    ct_lines = claim_facts(claim, ctx).ct_lines
     if not ct_lines:
         return
     claim_npis = {"billing": claim.billing_npi, "ordering": claim.ordering_npi, "rendering": claim.rendering_npi}

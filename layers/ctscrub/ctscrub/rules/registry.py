@@ -2,6 +2,8 @@
 
 A rule is a small pure function ``(claim, ctx) -> Iterable[Finding]`` registered with ``@rule``.
 Modules under ``ctscrub/rules/`` are one rule family each; ``ctscrub.rules.all_rules()`` imports them.
+A rule may name a gate (``when=``): a cheap test of the claim's facts without which it cannot raise
+anything; ``RulePlan`` skips it for claims that fail the gate (most claims fail most gates).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ctscrub.rules.catalog import RULES
 
 if TYPE_CHECKING:
     from ctscrub.refdata import ReferenceData
+    from ctscrub.rules.facts import ClaimFacts
 
 
 class ScreeningHistory(Protocol):
@@ -50,6 +53,8 @@ class RuleContext:
     # Expected allowed amounts of this claim's chest CT lines, by line number (set by the pipeline
     # before the rules run, so findings can state the dollars at stake).
     prices: dict[int, LinePrice] = field(default_factory=dict)
+    # Facts of the claim being checked (set by the pipeline around its rules; see rules/facts.py).
+    facts: ClaimFacts | None = None
 
     def price_of(self, line: ServiceLine) -> Decimal | None:
         p = self.prices.get(line.number)
@@ -57,17 +62,25 @@ class RuleContext:
 
 
 RuleFn = Callable[[Claim, RuleContext], Iterable[Finding]]
+Gate = Callable[["ClaimFacts"], bool]
 _REGISTERED: list[tuple[tuple[str, ...], RuleFn]] = []
+_GATES: dict[RuleFn, Gate] = {}
 
 
-def rule(*rule_ids: str) -> Callable[[RuleFn], RuleFn]:
-    """Register a rule function and the rule ids it may raise (checked against the catalog)."""
+def rule(*rule_ids: str, when: Gate | None = None) -> Callable[[RuleFn], RuleFn]:
+    """Register a rule function and the rule ids it may raise (checked against the catalog).
+
+    ``when``: a gate that is true for every claim on which the rule can raise a finding or change any
+    state; it must be cheap, since it runs once per claim.
+    """
     for rid in rule_ids:
         if rid not in RULES:
             raise KeyError(f"rule id {rid!r} is not in ctscrub.rules.catalog")
 
     def deco(fn: RuleFn) -> RuleFn:
         _REGISTERED.append((rule_ids, fn))
+        if when is not None:
+            _GATES[fn] = when
         return fn
 
     return deco
@@ -75,6 +88,32 @@ def rule(*rule_ids: str) -> Callable[[RuleFn], RuleFn]:
 
 def registered() -> list[tuple[tuple[str, ...], RuleFn]]:
     return list(_REGISTERED)
+
+
+def gate_of(fn: RuleFn) -> Gate | None:
+    return _GATES.get(fn)
+
+
+class RulePlan:
+    """The rules to run on each claim, in registration order, without those whose gate the claim fails.
+
+    Each distinct gate runs once per claim; the rule list of each combination of gate outcomes is built
+    once (a few combinations per upload).
+    """
+
+    def __init__(self, rules: Iterable[RuleFn]) -> None:
+        self.rules = list(rules)
+        self._gates = list(dict.fromkeys(g for g in map(_GATES.get, self.rules) if g is not None))
+        self._by_outcome: dict[tuple[bool, ...], list[RuleFn]] = {}
+
+    def for_claim(self, facts: ClaimFacts) -> list[RuleFn]:
+        outcome = tuple([gate(facts) for gate in self._gates])
+        hit = self._by_outcome.get(outcome)
+        if hit is None:
+            passed = {g for g, ok in zip(self._gates, outcome, strict=True) if ok}
+            hit = self._by_outcome[outcome] = [fn for fn in self.rules
+                                               if (g := _GATES.get(fn)) is None or g in passed]
+        return hit
 
 
 def finding(

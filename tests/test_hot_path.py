@@ -1,0 +1,181 @@
+"""The hot-path mechanisms change speed, never findings: rule gates, per-claim facts, reference-data memos.
+
+Rule gates (``@rule(..., when=...)``) let the pipeline skip a rule on a claim; that is only correct if the
+rule can raise nothing on every claim whose gate is false. ``ClaimFacts`` caches same-day peers for the
+claim being checked; a rule called on its own must still see the index as it is now.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from claimfactory import claim, line
+from ctscrub.model import Claim, Documentation, ServiceLine
+from ctscrub.payment import price_claim
+from ctscrub.pipeline import CollectingSink, ScrubOptions, scrub
+from ctscrub.refdata import load_reference_data
+from ctscrub.rules import all_rules, registry
+from ctscrub.rules.coding import duplicate_line
+from ctscrub.rules.facts import ClaimFacts, claim_facts
+from ctscrub.rules.registry import RuleContext, RulePlan, SeenLine, gate_of
+from ctscrub.screening_history import InMemoryScreeningHistory
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2026, 11, 30)
+CODES = ["71250", "71260", "71270", "71271", "71275", "G0297", "99213", "71046"]
+MODIFIERS = ["26", "TC", "59", "XS", "76", "77", "52", "CT", "GZ", "GY", "QW", "2", "AI"]
+DX = ["R911", "Z122", "Z87891", "F17210", "R0781", "I10", "Z0000", "R05", "C3411"]
+DOC_ITEMS = ["beneficiary_name", "service_date", "order", "indication", "report", "signature", "history",
+             "contrast"]
+
+
+def random_claim(rnd: random.Random, n: int) -> Claim:
+    """A claim mixing chest CT and other codes, modifiers, diagnoses, documentation and claim-level fields."""
+    lines: list[ServiceLine] = []
+    for i in range(rnd.randint(1, 4)):
+        ln = line(i + 1, rnd.choice(CODES), *rnd.sample(MODIFIERS, rnd.choice([0, 0, 1, 2])),
+                  dos=date(2026, rnd.choice([3, 4]), rnd.choice([2, 3])), units=rnd.choice([1, 1, 2]),
+                  dx=tuple(rnd.sample(DX, rnd.randint(0, 2))), pos=rnd.choice(["11", "22", "19", None]))
+        if rnd.random() < 0.3:
+            ln.documentation = Documentation(contrast=rnd.choice(["iv", "none", "oral"]),
+                                             order_signed=rnd.choice([True, False, None]))
+        lines.append(ln)
+    extra: dict[str, Any] = {}
+    if rnd.random() < 0.3:
+        extra["total_charge"] = Decimal(rnd.choice(["400.00", "800.00", "1.00"]))
+    if rnd.random() < 0.3:
+        extra["frequency_code"] = rnd.choice(["1", "7", "8"])
+        extra["has_original_reference"] = rnd.random() < 0.5
+    documented = frozenset(rnd.sample(DOC_ITEMS, rnd.choice([0, 0, 2, 8])))
+    c = claim(*lines, claim_id=f"C{n}", member_id=f"M{rnd.randint(1, 5)}",
+              birth_date=date(rnd.choice([1940, 1960, 1990]), 5, 1), documented=documented, **extra)
+    if rnd.random() < 0.2:
+        c.patient_last_name = None
+    return c
+
+
+def _remember(c: Claim, ctx: RuleContext) -> None:
+    for ln in c.lines:
+        if ln.service_date is not None:
+            ctx.patient_day_lines.setdefault((c.patient_key(), ln.service_date), []).append(
+                SeenLine(c.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units))
+
+
+def test_a_gated_rule_raises_nothing_and_records_nothing_on_claims_that_fail_its_gate() -> None:
+    """For every gated rule: gate false -> no finding and no screening recorded; gate true -> it does fire."""
+    rules = all_rules()
+    gated = [fn for fn in rules if gate_of(fn) is not None]
+    assert len(gated) >= 10
+    rnd = random.Random(2026)
+    ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data(), screening_history=InMemoryScreeningHistory())
+    fired: set[str] = set()
+    skipped: set[str] = set()
+    for n in range(1500):
+        c = random_claim(rnd, n)
+        facts = ClaimFacts(c, ctx)
+        ctx.prices = {p.line: p for p in price_claim(c, ctx.refdata)}
+        for fn in gated:
+            gate = gate_of(fn)
+            assert gate is not None
+            history = ctx.screening_history
+            before = len(history) if isinstance(history, InMemoryScreeningHistory) else 0
+            found = list(fn(c, ctx))
+            if gate(facts):
+                if found:
+                    fired.add(fn.__name__)
+                continue
+            skipped.add(fn.__name__)
+            assert found == [], (fn.__name__, [f.rule for f in found])
+            assert isinstance(history, InMemoryScreeningHistory) and len(history) == before, fn.__name__
+        _remember(c, ctx)
+    names = {fn.__name__ for fn in gated}
+    assert skipped == names  # every gate was false on some claim
+    assert fired == names  # and every gated rule fired on some claim whose gate was true
+
+
+def test_the_plan_keeps_rule_order_and_drops_only_rules_whose_gate_is_false() -> None:
+    rules = all_rules()
+    plan = RulePlan(rules)
+    ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data())
+    plain = ClaimFacts(claim(line(1, "71250")), ctx)
+    chosen = plan.for_claim(plain)
+    assert chosen == [fn for fn in rules if gate_of(fn) is None or gate_of(fn)(plain)]  # type: ignore[misc]
+    assert "ldct_age" not in {fn.__name__ for fn in chosen} and "ptp_bundled" in {fn.__name__ for fn in chosen}
+    screening = ClaimFacts(claim(line(1, "71271", "26")), ctx)
+    names = {fn.__name__ for fn in plan.for_claim(screening)}
+    assert {"ldct_age", "ldct_frequency", "modifier_invalid"} <= names
+
+
+def _findings(path: Path, as_of: date) -> list[dict[str, object]]:
+    sink = CollectingSink()
+    options = ScrubOptions(as_of=as_of, refdata=load_reference_data(), screening_history=InMemoryScreeningHistory())
+    with path.open("rb") as fh:
+        scrub(fh, options, [sink], upload_id="t", source_name=path.name)
+    prices = [p.to_dict() for r in sink.results for p in r.prices]
+    return [f.to_dict() for f in sink.all_findings()] + prices  # type: ignore[operator]
+
+
+SAMPLE_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "samples").rglob("*")
+                      if p.suffix in (".csv", ".json", ".jsonl", ".txt") and p.name != "README.md")
+
+
+@pytest.mark.parametrize("relpath", SAMPLE_FILES)
+def test_skipping_gated_rules_gives_the_same_findings_and_prices_as_running_every_rule(
+        relpath: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = ROOT / relpath
+    with_gates = _findings(path, AS_OF)
+    monkeypatch.setattr(registry, "_GATES", {})
+    assert _findings(path, AS_OF) == with_gates
+
+
+def test_a_rule_called_on_its_own_sees_the_index_as_it_is_now() -> None:
+    """Peers are cached only while the pipeline checks the claim, so later index changes are seen."""
+    c = claim(line(1, "71250"), claim_id="LATER")
+    ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data())
+    assert list(duplicate_line(c, ctx)) == []
+    _remember(claim(line(1, "71250"), claim_id="EARLIER"), ctx)
+    [f] = list(duplicate_line(c, ctx))
+    assert f.rule == "DUPLICATE_LINE" and "claim EARLIER" in f.message
+    assert claim_facts(c, ctx) is not claim_facts(c, ctx)  # no facts on ctx: fresh each call
+    facts = ctx.facts = ClaimFacts(c, ctx)
+    assert claim_facts(c, ctx) is facts and claim_facts(claim(), ctx) is not facts
+
+
+def test_memoized_reference_answers_equal_the_table_lookups() -> None:
+    rd = load_reference_data().for_upload()
+    for code in ("71250", "71260", "71270", "71271", "71275", "99213"):
+        for dos in (date(2019, 5, 1), date(2025, 3, 2), date(2026, 3, 2)):
+            assert rd.mue(code, dos) == rd._mue(code, dos)
+            assert rd.mue(code, dos) is rd.mue(code, dos)
+            for other in ("71250", "71271", "71275"):
+                assert rd.ptp_edit(other, code, dos) == rd._ptp_edit(other, code, dos)
+    for dx in ("R911", "R91", "Z122", "XXXX"):
+        assert rd.icd10_billable(dx, date(2026, 3, 2)) == rd._icd10_billable(dx, date(2026, 3, 2))
+
+
+def test_a_missing_code_set_is_still_noted_when_its_answer_comes_from_the_memo() -> None:
+    rd = load_reference_data().for_upload()
+    old = date(2001, 3, 2)  # no ICD-10-CM code set covers it
+    assert rd.icd10_billable("R911", old) is None
+    assert rd.icd10_billable("R911", old) is None
+    assert any("FY2001" in n for n in rd.missing_notes())
+    fresh = load_reference_data().for_upload()
+    assert fresh.missing_notes() == set()
+
+
+def test_line_prices_do_not_depend_on_what_the_upload_priced_before() -> None:
+    """Settings are shared between dates of a year; each claim's prices equal those of a fresh upload."""
+    rnd = random.Random(7)
+    warm = load_reference_data().for_upload()
+    for n in range(300):
+        c = random_claim(rnd, n)
+        c.locality = rnd.choice([None, "13202-01", "05302-99", "99999-99"])
+        for ln in c.lines:
+            ln.service_date = date(rnd.choice([2025, 2026]), rnd.randint(1, 12), rnd.randint(1, 28))
+        expected = [p.to_dict() for p in price_claim(c, load_reference_data().for_upload())]
+        assert [p.to_dict() for p in price_claim(c, warm)] == expected
