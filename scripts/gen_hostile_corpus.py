@@ -449,9 +449,7 @@ def _cases_x12() -> list[Case]:
              build=lambda: b"ISA" + noise(300, "isa-garbage")),
         Case("x12_isa_only.x12", x, "a valid ISA segment and nothing else",
              [rejected(MALFORMED, ("gs", "st", *NO_CLAIMS, "iea", "incomplete", "end"), located=False)],
-             build=lambda: isa_only,
-             known_defect="ends 'processed' with 0 claims and one X12_ENVELOPE warning: pipeline.scrub only "
-                          "rejects a claimless upload when the reader has no file findings"),
+             build=lambda: isa_only),
         Case("x12_isa_gs_no_st.x12", x, "ISA, GS, GE, IEA with no transaction set",
              [rejected(MALFORMED, ("st", "transaction", *NO_CLAIMS), located=False)], build=lambda: isa_gs),
         Case("x12_gs_without_isa.x12", x, "an 837P that starts at GS (ISA missing)",

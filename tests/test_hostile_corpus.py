@@ -372,6 +372,4 @@ def test_rejected_mid_file_summary_counts_nothing_partial(name: str) -> None:
     assert s.status == "rejected" and s.rejection is not None
     partial = {"claims": s.claims, "lines": s.lines, "claims_with_errors": s.claims_with_errors,
                "other_rules": sorted(set(s.by_rule) - {s.rejection.rule, "REFDATA_MISSING"})}
-    if any(partial.values()):
-        pytest.xfail(f"known defect: pipeline.scrub keeps the counts of claims read before the rejection: {partial}")
-    assert not any(partial.values())
+    assert not any(partial.values()), partial

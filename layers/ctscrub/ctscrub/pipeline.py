@@ -125,7 +125,7 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
     )
 
 
-PATIENT_DAY_WINDOW = 50_000
+PATIENT_DAY_WINDOW = 20_000
 """How many recent (patient, date of service) groups the upload index keeps for checks across claims.
 
 The index is what same-patient same-date rules (duplicates, pairs, repeats, distinct services) see of
@@ -151,6 +151,13 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
                 del index[next(iter(index))]
         group.append(SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
                               ln.rendering_npi or claim.rendering_npi))
+
+
+def _discard_counts(summary: UploadSummary) -> None:
+    summary.claims = summary.lines = summary.chest_ct_lines = summary.claims_with_errors = 0
+    summary.by_severity.clear()
+    summary.by_rule.clear()
+    summary.expected_allowed = summary.amount_at_stake = Decimal(0)
 
 
 def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upload_id: str,
@@ -191,15 +198,17 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
             summary.amount_at_stake += result.amount_at_stake()
             for sink in sinks:
                 sink.claim(result)
-        if summary.claims == 0 and not reader.file_findings:
+        if summary.claims == 0 and not any(f.severity is Severity.ERROR for f in reader.file_findings):
             raise FileRejected("FILE_MALFORMED", "the file contains no claims", None,
                                "Check that the file holds at least one claim with a service line.")
     except FileRejected as rej:
+        _discard_counts(summary)  # a rejected upload has no claims: nothing read before the rejection counts
         summary.status = "rejected"
         where = f" at {rej.where}" if rej.where else ""
         summary.rejection = finding(rej.rule, None, None, f"The upload cannot be processed: {rej.reason}{where}.",
                                     rej.suggestion)
     except RecursionError:
+        _discard_counts(summary)
         summary.status = "rejected"
         summary.rejection = finding("FILE_MALFORMED", None, None,
                                     "The upload cannot be processed: it is nested too deeply to read.",
