@@ -8,6 +8,8 @@ The incoming event and claim content are never logged: only upload ids and count
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -19,7 +21,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 logger = Logger()
 metrics = Metrics()
 
-_runtime: Runtime | None = None
+# One Runtime per thread: Lambda runs one invocation at a time per execution environment, and tests that
+# run the handler in several threads get one "environment" each (clients, idempotency config with its
+# registered Lambda context) instead of sharing per-invocation state.
+_local = threading.local()
 
 
 class Runtime:
@@ -42,29 +47,34 @@ class Runtime:
         store = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table,
                                          boto3_client=clients.client("dynamodb"))
 
-        def process(record: dict[str, str]) -> dict[str, Any]:
+        def process(record: dict[str, str], remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
             from ctscrub.aws.handler_core import ObjectRef
 
             return self.processor.process(ObjectRef(record["bucket"], record["key"],
                                                     record.get("version_id") or None,
-                                                    record.get("etag") or None))
+                                                    record.get("etag") or None), remaining_ms)
 
         # keyed on bucket + key + versionId/ETag: a duplicate S3 delivery is processed once
         self.process = idempotent_function(data_keyword_argument="record", persistence_store=store,
                                            config=self.idempotency)(process)
 
 
+_generation = 0  # bumped by reset_runtime: every thread's cached Runtime becomes stale
+
+
 def runtime() -> Runtime:
-    global _runtime
-    if _runtime is None:
-        _runtime = Runtime()
-    return _runtime
+    rt: Runtime | None = getattr(_local, "runtime", None)
+    if rt is None or getattr(_local, "generation", -1) != _generation:
+        rt = _local.runtime = Runtime()
+        _local.generation = _generation
+    return rt
 
 
 def reset_runtime() -> None:
-    """Forget clients and settings (tests start a fresh moto per test)."""
-    global _runtime
-    _runtime = None
+    """Forget clients and settings in every thread (tests start a fresh moto per test)."""
+    global _generation
+    _generation += 1
+    _local.runtime = None
 
 
 @metrics.log_metrics(raise_on_empty_metrics=False)
@@ -87,7 +97,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         payload = {"bucket": record.s3.bucket.name, "key": key,
                    "version_id": obj.version_id or "", "etag": "" if obj.version_id else obj.etag or ""}
         try:
-            result = rt.process(record=payload)
+            result = rt.process(record=payload, remaining_ms=context.get_remaining_time_in_millis)
         except Exception as exc:
             # UploadFailed carries a safe reason and code locations only; anything else is logged by type
             logger.error("upload failed", extra={"upload_id": getattr(exc, "upload_id", None),

@@ -84,7 +84,18 @@ def run_local(path: str | Path, as_of: date | None = None, *, root: Path | None 
         table = boto3.resource("dynamodb", region_name=sandbox.REGION).Table(stack.findings_table)
         uploads = [query_upload(table, u["upload_id"]) for u in result.get("uploads", [])]
         alerts = stack.drain("subscriber")
-    return {"handler_result": plain(result), "uploads": uploads, "alerts": alerts}
+        reports = _report_objects(stack, stack.env.get("REPORTS_PREFIX", "reports/"))
+    return {"handler_result": plain(result), "uploads": uploads, "alerts": alerts, "reports": reports}
+
+
+def _report_objects(stack: Any, prefix: str) -> list[dict[str, Any]]:
+    """The report files that landed in the bucket: key, size and content type."""
+    s3 = stack.boto("s3")
+    out: list[dict[str, Any]] = []
+    for obj in s3.list_objects_v2(Bucket=stack.bucket, Prefix=prefix).get("Contents", []):
+        head = s3.head_object(Bucket=stack.bucket, Key=obj["Key"])
+        out.append({"key": obj["Key"], "bytes": int(obj["Size"]), "content_type": head.get("ContentType")})
+    return out
 
 
 def format_local(result: dict[str, Any]) -> str:
@@ -104,6 +115,10 @@ def format_local(result: dict[str, Any]) -> str:
         for p in up["prices"]:
             lines.append(f"  price   claim {p['claim_id']} line {p['line']} {p['code']}: "
                          f"${p.get('expected_allowed', '-')} ({p['basis']})")
+    reports = result.get("reports", [])
+    lines.append(f"S3 reports: {len(reports)} file(s)")
+    for r in reports:
+        lines.append(f"  s3://.../{r['key']}  {r['bytes']:,} bytes  {r['content_type']}")
     lines.append(f"SNS -> subscriber queue: {len(result['alerts'])} message(s)")
     for a in result["alerts"]:
         b = a["body"]

@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ctscrub.model import ClaimResult, Finding, Severity
@@ -27,7 +28,33 @@ RETRY_ATTEMPTS = 5
 
 
 class AlertPublishError(RuntimeError):
-    """SNS refused some messages after retries (the message names counts and error codes only)."""
+    """SNS refused some messages after retries (the message names counts and error codes only).
+
+    ``sent`` holds the positions (in the batch) of the messages SNS did accept before giving up, so the
+    caller can checkpoint them and a retry does not send them again.
+    """
+
+    def __init__(self, message: str, sent: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.sent = sent
+
+
+@dataclass(frozen=True, slots=True)
+class AlertProgress:
+    """Which of an upload's messages are out: 0..published-1, plus ``sent_after`` (a partly failed batch)."""
+
+    published: int
+    sent_after: tuple[int, ...]
+    total: int
+
+    @property
+    def pending(self) -> int:
+        return max(0, self.total - self.published - len(self.sent_after))
+
+
+def _error_code(exc: BaseException) -> str:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+    return f"{type(exc).__name__}: {code}" if code else type(exc).__name__
 
 
 def _highest(findings: list[Finding]) -> Severity | None:
@@ -140,20 +167,35 @@ class SnsBatchPublisher:
         self.calls = 0
 
     def publish(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        """Publish one batch; on failure raise ``AlertPublishError`` naming the positions that went out."""
         entries = {f"m{i}": {"Id": f"m{i}", "Message": body, "MessageAttributes": attrs}
                    for i, (body, attrs) in enumerate(batch)}
-        for attempt in range(RETRY_ATTEMPTS):
-            self.calls += 1
-            resp = self._sns.publish_batch(TopicArn=self._topic, PublishBatchRequestEntries=list(entries.values()))
-            failed = resp.get("Failed", [])
-            if not failed:
-                return
-            if any(f.get("SenderFault") for f in failed):
-                codes = sorted({str(f.get("Code")) for f in failed})
-                raise AlertPublishError(f"SNS rejected {len(failed)} alert message(s): {', '.join(codes)}")
-            entries = {f["Id"]: entries[f["Id"]] for f in failed}
-            self._sleep(min(0.1 * 2**attempt, 2.0))
-        raise AlertPublishError(f"SNS failed {len(entries)} alert message(s) after {RETRY_ATTEMPTS} attempts")
+        sent: set[int] = set()
+        try:
+            for attempt in range(RETRY_ATTEMPTS):
+                self.calls += 1
+                resp = self._sns.publish_batch(TopicArn=self._topic,
+                                               PublishBatchRequestEntries=list(entries.values()))
+                failed = resp.get("Failed", [])
+                failed_ids = {str(f.get("Id")) for f in failed}
+                sent |= {int(i[1:]) for i in entries if i not in failed_ids}
+                if not failed:
+                    return
+                if any(f.get("SenderFault") for f in failed):
+                    codes = sorted({str(f.get("Code")) for f in failed})
+                    raise AlertPublishError(f"SNS rejected {len(failed)} alert message(s): {', '.join(codes)}")
+                entries = {i: entries[i] for i in entries if i in failed_ids}
+                self._sleep(min(0.1 * 2**attempt, 2.0))
+            raise AlertPublishError(f"SNS failed {len(entries)} alert message(s) after {RETRY_ATTEMPTS} attempts")
+        except AlertPublishError as exc:
+            exc.sent = tuple(sorted(sent))
+            raise
+        except Exception as exc:
+            if not sent:
+                raise
+            # part of the batch went out before the call failed: say which, never the SNS error text
+            raise AlertPublishError(f"{_error_code(exc)} after {len(sent)} of {len(batch)} message(s) of a batch "
+                                    f"went out", tuple(sorted(sent))) from None
 
 
 def batches(messages: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[list[tuple[str, dict[str, Any]]]]:
@@ -174,23 +216,33 @@ def batches(messages: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[list[tup
 class AlertsSink:
     """Pipeline sink: spools claim alerts, publishes them and the upload message in ``finish``.
 
-    ``skip`` is the number of messages a previous attempt of this upload already published (its
-    checkpoint); ``checkpoint`` is called with the running total after every ``checkpoint_every`` calls.
+    Messages are numbered 0..total-1 in a deterministic order (claims in file order, then the upload
+    message). ``skip`` is the resume point a previous attempt checkpointed (messages 0..skip-1 are out) and
+    ``skip_also`` the further messages it sent in a partly failed batch. ``checkpoint`` is called with the
+    resume point after every ``checkpoint_every`` batches; ``progress`` (if given) with an ``AlertProgress``
+    at the same points and when publishing fails (so the upload record shows its pending alerts).
+    ``before_batch`` runs before each PublishBatch call (the invocation's deadline check).
     """
 
     def __init__(self, publisher: SnsBatchPublisher, *, upload_id: str, source_key: str,
                  min_severity: Severity = Severity.ERROR, skip: int = 0,
-                 checkpoint: Callable[[int], None] | None = None, checkpoint_every: int = 1) -> None:
+                 checkpoint: Callable[[int], None] | None = None, checkpoint_every: int = 1,
+                 skip_also: tuple[int, ...] = (), progress: Callable[[AlertProgress], None] | None = None,
+                 before_batch: Callable[[], None] | None = None) -> None:
         self._publisher = publisher
         self._upload_id = upload_id
         self._source_key = source_key
         self._min_rank = min_severity.rank
-        self._skip = skip
+        self._sent: set[int] = set(range(skip)) | set(skip_also)
         self._checkpoint = checkpoint
+        self._progress = progress
+        self._before_batch = before_batch
         self._every = max(1, checkpoint_every)
         self._spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")
+        self._total = 0
         self.claim_alerts = 0
         self.published = skip
+        self.sent_now = 0  # messages this attempt published (the rest were out before)
 
     def claim(self, result: ClaimResult) -> None:
         if not any(f.severity.rank >= self._min_rank for f in result.findings):
@@ -208,9 +260,11 @@ class AlertsSink:
     def finish(self, summary: UploadSummary) -> None:
         try:
             if summary.status == "rejected":
+                self._total = 1
                 messages: Iterator[tuple[str, dict[str, Any]]] = iter(
                     [upload_message(summary, source_key=self._source_key, alerts=0)])
             else:
+                self._total = self.claim_alerts + 1
                 messages = self._all(summary)
             self._publish(messages)
         finally:
@@ -220,24 +274,48 @@ class AlertsSink:
         yield from self._spooled()
         yield upload_message(summary, source_key=self._source_key, alerts=self.claim_alerts)
 
+    def state(self) -> AlertProgress:
+        while self.published in self._sent:
+            self.published += 1
+        after = tuple(sorted(i for i in self._sent if i >= self.published))
+        return AlertProgress(self.published, after, self._total)
+
+    def _report(self) -> None:
+        if self._progress is not None:
+            self._progress(self.state())
+
     def _publish(self, messages: Iterator[tuple[str, dict[str, Any]]]) -> None:
-        to_skip = self._skip
+        numbered = [i for i in range(self._total) if i not in self._sent]
+        unsent = (m for i, m in enumerate(messages) if i not in self._sent)
         pending = 0
+        position = 0
+        try:
+            for n, batch in enumerate(batches(unsent), start=1):
+                indices = numbered[position:position + len(batch)]
+                position += len(batch)
+                if self._before_batch is not None:
+                    self._before_batch()
+                try:
+                    self._publisher.publish(batch)
+                except AlertPublishError as exc:
+                    self._sent.update(indices[p] for p in exc.sent)
+                    self.sent_now += len(exc.sent)
+                    raise
+                self._sent.update(indices)
+                self.sent_now += len(batch)
+                pending += 1
+                if n % self._every == 0:
+                    self._save()
+                    pending = 0
+        except Exception:
+            # the upload record shows what went out and what is pending before the failure propagates
+            self._save()
+            raise
+        if pending:
+            self._save()
+        self.state()
 
-        def unsent() -> Iterator[tuple[str, dict[str, Any]]]:
-            nonlocal to_skip
-            for m in messages:
-                if to_skip:
-                    to_skip -= 1
-                    continue
-                yield m
-
-        for n, batch in enumerate(batches(unsent()), start=1):
-            self._publisher.publish(batch)
-            self.published += len(batch)
-            pending += 1
-            if self._checkpoint is not None and n % self._every == 0:
-                self._checkpoint(self.published)
-                pending = 0
-        if self._checkpoint is not None and pending:
-            self._checkpoint(self.published)
+    def _save(self) -> None:
+        self._report()
+        if self._checkpoint is not None:
+            self._checkpoint(self.state().published)

@@ -16,6 +16,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from ctscrub.aws import keys
+from ctscrub.aws.batch_writes import BatchWriter
 from ctscrub.model import ClaimResult, Finding, LinePrice
 from ctscrub.pipeline import UploadSummary
 
@@ -79,22 +80,33 @@ class UploadRecords:
         item: dict[str, Any] | None = resp.get("Item")
         return item
 
-    def _update(self, uid: str, values: dict[str, Any], *, count_attempt: bool = False) -> None:
-        names = {f"#{k}": k for k in values}
+    def _update(self, uid: str, values: dict[str, Any], *, count_attempt: bool = False,
+                remove: tuple[str, ...] = (), keep: tuple[str, ...] = ()) -> dict[str, Any]:
+        """SET ``values`` (``keep`` ones only where absent), REMOVE ``remove``; returns the new record."""
+        names = {f"#{k}": k for k in (*values, *remove)}
         vals: dict[str, Any] = {f":{k}": v for k, v in values.items()}
-        expr = "SET " + ", ".join(f"#{k} = :{k}" for k in values)
+        sets = [f"#{k} = if_not_exists(#{k}, :{k})" if k in keep else f"#{k} = :{k}" for k in values]
         if count_attempt:
-            expr += ", #attempts = if_not_exists(#attempts, :zero) + :one"
+            sets.append("#attempts = if_not_exists(#attempts, :zero) + :one")
             names["#attempts"] = "attempts"
             vals |= {":zero": 0, ":one": 1}
-        self._table.update_item(
+        expr = "SET " + ", ".join(sets)
+        if remove:
+            expr += " REMOVE " + ", ".join(f"#{k}" for k in remove)
+        resp = self._table.update_item(
             Key={"pk": keys.upload_pk(uid), "sk": keys.UPLOAD_SK},
             UpdateExpression=expr,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=vals,
+            ReturnValues="ALL_NEW",
         )
+        attrs: dict[str, Any] = resp.get("Attributes", {})
+        return attrs
 
-    def mark_processing(self, uid: str, *, bucket: str, key: str, version: str | None, size: int | None) -> None:
+    def mark_processing(self, uid: str, *, bucket: str, key: str, version: str | None, size: int | None,
+                        as_of: str | None = None) -> dict[str, Any]:
+        """Start an attempt. ``as_of`` (the processing date) is pinned by the first attempt, so a retry on
+        a later day checks the claims against the same date and produces the same items and alerts."""
         values: dict[str, Any] = {
             "entity": "upload",
             "upload_id": uid,
@@ -106,9 +118,11 @@ class UploadRecords:
         }
         if size is not None:
             values["object_size"] = size
-        self._update(uid, values, count_attempt=True)
+        if as_of is not None:
+            values["as_of"] = as_of
+        return self._update(uid, values, count_attempt=True, keep=("as_of",))
 
-    def mark_finished(self, summary: UploadSummary, *, alerts_published: int) -> str:
+    def mark_finished(self, summary: UploadSummary, *, alerts_published: int, report_prefix: str | None = None) -> str:
         status = STATUS_REJECTED if summary.status == "rejected" else STATUS_COMPLETED
         values: dict[str, Any] = {
             "status": status,
@@ -127,26 +141,47 @@ class UploadRecords:
             "seconds": Decimal(str(round(summary.seconds, 3))),
             "finished_at": _now(),
             "alerts_published": alerts_published,
+            "alerts_pending": 0,
         }
+        if report_prefix is not None:
+            values["report_prefix"] = report_prefix
         if summary.rejection is not None:
             values["rejection"] = {
                 "rule": summary.rejection.rule,
                 "message": summary.rejection.message,
                 "suggestion": summary.rejection.suggestion,
             }
-        self._update(uid=summary.upload_id, values=values)
+        # the failure of an earlier attempt is history once an attempt finished the upload
+        self._update(uid=summary.upload_id, values=values, remove=("failure_reason", "failed_at", "alerts_sent_after"))
         return status
 
     def mark_failed(self, uid: str, reason: str) -> None:
         self._update(uid, {"status": STATUS_FAILED, "failure_reason": reason[:500], "failed_at": _now()})
 
-    def checkpoint_alerts(self, uid: str, published: int) -> None:
-        """Remember how many of this upload's alert messages went out, so a retry sends only the rest."""
-        self._update(uid, {"alerts_published": published})
+    def checkpoint_alerts(self, uid: str, published: int, sent_after: tuple[int, ...] = (),
+                          total: int | None = None) -> None:
+        """Remember which of this upload's alert messages went out, so a retry sends only the rest.
+
+        ``published``: messages 0..published-1 are out; ``sent_after``: indices beyond that which went out
+        in a partly failed batch; ``total``: messages this upload has to send (sets ``alerts_pending``).
+        """
+        values: dict[str, Any] = {"alerts_published": published}
+        remove: tuple[str, ...] = ()
+        if sent_after:
+            values["alerts_sent_after"] = sorted(sent_after)
+        else:
+            remove = ("alerts_sent_after",)
+        if total is not None:
+            values["alerts_total"] = total
+            values["alerts_pending"] = max(0, total - published - len(sent_after))
+        self._update(uid, values, remove=remove)
 
 
 class FindingsTableSink:
-    """Pipeline sink writing each claim's findings and prices through one ``batch_writer`` (25 per call)."""
+    """Pipeline sink writing each claim's findings and prices through one ``BatchWriter``.
+
+    25 items per call, unprocessed items resent with backoff (``ctscrub.aws.batch_writes``).
+    """
 
     def __init__(self, table: Any, uid: str) -> None:
         self._table = table
@@ -158,9 +193,8 @@ class FindingsTableSink:
 
     def _put(self, item: dict[str, Any]) -> None:
         if self._writer is None:
-            self._writer = self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"])
-            self._writer.__enter__()
-        self._writer.put_item(Item=item)
+            self._writer = BatchWriter(self._table)
+        self._writer.put(item)
         self.items_written += 1
 
     def claim(self, result: ClaimResult) -> None:
@@ -194,14 +228,14 @@ class FindingsTableSink:
     def flush(self) -> None:
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            writer.__exit__(None, None, None)
+            writer.flush()
 
 
 def purge_upload_items(table: Any, uid: str) -> int:
     """Delete every finding, file finding and price of an upload (keeps the upload record)."""
     pk = keys.upload_pk(uid)
     deleted = 0
-    with table.batch_writer() as writer:
+    with BatchWriter(table) as writer:
         for prefix in ("FINDING#", "FILE#", "PRICE#"):
             kwargs: dict[str, Any] = {
                 "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(prefix),
@@ -211,7 +245,7 @@ def purge_upload_items(table: Any, uid: str) -> int:
             while True:
                 resp = table.query(**kwargs)
                 for item in resp.get("Items", []):
-                    writer.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+                    writer.delete({"pk": item["pk"], "sk": item["sk"]})
                     deleted += 1
                 if "LastEvaluatedKey" not in resp:
                     break

@@ -3,6 +3,11 @@
 Statuses: ``PROCESSING`` at the start, ``COMPLETED`` or ``REJECTED`` at the end, ``FAILED`` (with a reason
 that names an error type, never claim content) when an unexpected exception escapes; the exception is
 re-raised so Lambda retries and, after the retries, the on-failure destination receives the event.
+
+A retry of an upload that did not finish (``PROCESSING`` after a killed invocation, or ``FAILED``) redoes
+it from the start against the processing date pinned by the first attempt: the earlier attempt's items
+are deleted and rewritten, the report is overwritten, and alerts resume after their checkpoint. Order of
+the end-of-upload steps: findings flushed, report written, alerts published, record marked finished.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ctscrub.aws import keys
-from ctscrub.aws.alerts import AlertPublishError, AlertsSink, SnsBatchPublisher
-from ctscrub.aws.findings_table import FINAL_STATUSES, FindingsTableSink, UploadRecords
+from ctscrub.aws.alerts import AlertProgress, AlertPublishError, AlertsSink, SnsBatchPublisher
+from ctscrub.aws.batch_writes import BatchWriteIncomplete
+from ctscrub.aws.deadline import Deadline, DeadlineExceeded, DeadlineGuard
+from ctscrub.aws.findings_table import FINAL_STATUSES, FindingsTableSink, UploadRecords, purge_upload_items
+from ctscrub.aws.reports import S3ReportSink
 from ctscrub.aws.s3_source import S3ObjectSource
 from ctscrub.aws.screening_history import DynamoScreeningHistory, HashKeyError, load_hash_key
 from ctscrub.aws.settings import SCREENING_HASH_KEY, Settings, SettingsError
@@ -64,7 +72,7 @@ class AwsClients:
     def _config() -> Any:
         from botocore.config import Config
 
-        # standard mode retries throttling and 5xx with backoff; batch_writer resends unprocessed items
+        # standard mode retries throttling and 5xx with backoff; BatchWriter resends unprocessed items
         return Config(retries={"mode": "standard", "max_attempts": 8})
 
     def client(self, name: str) -> Any:
@@ -96,7 +104,7 @@ class UploadFailed(RuntimeError):
 
 def safe_reason(exc: BaseException) -> str:
     """A failure reason for the upload record: error types and AWS error codes only, never content."""
-    if isinstance(exc, AlertPublishError | SettingsError | HashKeyError):
+    if isinstance(exc, AlertPublishError | SettingsError | HashKeyError | DeadlineExceeded | BatchWriteIncomplete):
         return f"{type(exc).__name__}: {exc}"
     code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
     return f"{type(exc).__name__}: {code}" if code else type(exc).__name__
@@ -118,8 +126,12 @@ class UploadProcessor:
                 secrets_client=self.clients.client("secretsmanager") if secret else None)
         return self._hash_key
 
-    def process(self, ref: ObjectRef) -> dict[str, Any]:
-        """Scrub one object; returns ids and counts only (this is what the idempotency table stores)."""
+    def process(self, ref: ObjectRef, remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
+        """Scrub one object; returns ids and counts only (this is what the idempotency table stores).
+
+        ``remaining_ms`` is the Lambda context's clock: the upload stops cleanly (``DeadlineExceeded``,
+        status ``FAILED``) when less than the configured margin is left.
+        """
         s = self.settings
         uid = ref.upload_id
         table = self.clients.table(s.findings_table)
@@ -129,31 +141,50 @@ class UploadProcessor:
             # already finished by an earlier delivery whose idempotency record has expired
             return {"upload_id": uid, "status": existing["status"], "duplicate": True}
         skip = int(existing.get("alerts_published", 0)) if existing else 0
-        records.mark_processing(uid, bucket=ref.bucket, key=ref.key, version=ref.version, size=None)
+        skip_also = tuple(int(i) for i in existing.get("alerts_sent_after", [])) if existing else ()
+        today = s.as_of or datetime.now(UTC).date()
+        deadline = Deadline(remaining_ms, s.deadline_margin_ms)
         source = S3ObjectSource(self.clients.client("s3"), ref.bucket, ref.key, ref.version_id, s.max_upload_bytes)
+        report = S3ReportSink(self.clients.client("s3"), ref.bucket, s.reports_prefix, uid)
         try:
+            record = records.mark_processing(uid, bucket=ref.bucket, key=ref.key, version=ref.version, size=None,
+                                             as_of=today.isoformat())
+            as_of = date.fromisoformat(str(record.get("as_of") or today.isoformat()))
+            deadline.check("start")
+            if existing is not None:
+                purge_upload_items(table, uid)  # an unfinished earlier attempt: rewrite its items from scratch
             history = DynamoScreeningHistory(table, self.hash_key(), uid)
             table_sink = FindingsTableSink(table, uid)
+
+            def progress(p: AlertProgress) -> None:
+                records.checkpoint_alerts(uid, p.published, p.sent_after, p.total)
+
             alerts = AlertsSink(
                 SnsBatchPublisher(self.clients.client("sns"), s.alerts_topic_arn),
                 upload_id=uid, source_key=ref.key, min_severity=s.alert_min_severity, skip=skip,
-                checkpoint=lambda n: records.checkpoint_alerts(uid, n),
+                skip_also=skip_also, progress=progress, before_batch=lambda: deadline.check("alerts"),
             )
-            options = ScrubOptions(as_of=s.as_of or datetime.now(UTC).date(), refdata=self.refdata(),
-                                   default_locality=s.default_locality, max_bytes=s.max_upload_bytes,
-                                   screening_history=history)
-            summary = scrub(source, options, [table_sink, alerts], upload_id=uid, source_name=ref.key)
+            options = ScrubOptions(as_of=as_of, refdata=self.refdata(), default_locality=s.default_locality,
+                                   max_bytes=s.max_upload_bytes, screening_history=history)
+            # the guard first: it stops before the writers see a claim (or the end) too close to the timeout
+            summary = scrub(source, options, [DeadlineGuard(deadline), table_sink, report, alerts],
+                            upload_id=uid, source_name=ref.key)
             if summary.status == "rejected":
                 history.forget_written()
             summary.bytes_read = source.bytes_read
-            status = records.mark_finished(summary, alerts_published=alerts.published)
+            status = records.mark_finished(summary, alerts_published=alerts.state().published,
+                                           report_prefix=report.prefix)
         except Exception as exc:
             reason = safe_reason(exc)
-            records.mark_failed(uid, reason)
+            try:
+                records.mark_failed(uid, reason)
+            except Exception:  # DynamoDB itself is down: Lambda's retry and the failure queue still see it
+                reason += " (the upload record could not be marked FAILED)"
             frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
             raise UploadFailed(uid, reason, frames) from None
         finally:
             source.close()
+            report.close()
         return {
             "upload_id": uid,
             "status": status,
@@ -163,5 +194,7 @@ class UploadProcessor:
             "claims_with_errors": summary.claims_with_errors,
             "items_written": table_sink.items_written,
             "claim_alerts": alerts.claim_alerts,
+            "alerts_sent": alerts.sent_now,
             "rejection_rule": summary.rejection.rule if summary.rejection else None,
+            "reports": report.keys,
         }

@@ -16,6 +16,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from ctscrub.aws import keys
+from ctscrub.aws.batch_writes import BatchWriter
 from ctscrub.model import Claim
 
 MIN_KEY_BYTES = 32
@@ -74,9 +75,9 @@ class DynamoScreeningHistory:
 
     def forget_written(self) -> None:
         """Delete the screens this upload recorded (used when the upload ends rejected)."""
-        with self._table.batch_writer() as writer:
+        with BatchWriter(self._table) as writer:
             for item_key in self.written:
-                writer.delete_item(Key=item_key)
+                writer.delete(item_key)
         self.written.clear()
 
 

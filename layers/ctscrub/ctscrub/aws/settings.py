@@ -23,6 +23,7 @@ SCREENING_HASH_KEY = "SCREENING_HASH_KEY"  # the HMAC key itself (local runs and
 # the Secrets Manager secret id holding the key (AWS); a variable name, not a secret
 SCREENING_HASH_KEY_SECRET = "SCREENING_HASH_KEY_SECRET"  # noqa: S105
 IDEMPOTENCY_TTL_SECONDS = "IDEMPOTENCY_TTL_SECONDS"
+DEADLINE_MARGIN_MS = "DEADLINE_MARGIN_MS"  # optional: stop cleanly when less time than this is left
 SCRUB_AS_OF = "SCRUB_AS_OF"  # optional fixed processing date (local runs, tests); today (UTC) otherwise
 
 REQUIRED_ENV: tuple[str, ...] = (
@@ -41,7 +42,8 @@ REQUIRED_ENV: tuple[str, ...] = (
     "POWERTOOLS_TRACER_CAPTURE_ERROR",
     "LOG_LEVEL",
 )
-"""Variables the deployed function must have (DEFAULT_LOCALITY, SCREENING_HASH_KEY and SCRUB_AS_OF are optional)."""
+"""Variables the deployed function must have (DEFAULT_LOCALITY, SCREENING_HASH_KEY, SCRUB_AS_OF and
+DEADLINE_MARGIN_MS are optional)."""
 
 
 class SettingsError(ValueError):
@@ -61,6 +63,7 @@ class Settings:
     screening_hash_key_secret: str | None = None
     idempotency_ttl_seconds: int = 24 * 3600
     as_of: date | None = None
+    deadline_margin_ms: int = 20_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,4 +110,5 @@ class Settings:
             screening_hash_key_secret=env.get(SCREENING_HASH_KEY_SECRET, "").strip() or None,
             idempotency_ttl_seconds=integer(IDEMPOTENCY_TTL_SECONDS, 24 * 3600),
             as_of=as_of,
+            deadline_margin_ms=integer(DEADLINE_MARGIN_MS, 20_000),
         )
