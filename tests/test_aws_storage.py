@@ -129,15 +129,41 @@ def test_screening_history_is_keyed_by_hmac_and_ignores_its_own_upload(stack: sa
     patient = claim(member_id="ZZMEMBER999CANARY")
     first = DynamoScreeningHistory(table, KEY, "u1")
     first.record_screen(patient, date(2025, 3, 1))
-    assert first.previous_screens(patient) == []  # a retry of u1 must not see itself
+    # later claims of the same upload see the screen at once; nothing is written before the upload completes
+    assert first.previous_screens(patient) == [date(2025, 3, 1)]
     later = DynamoScreeningHistory(table, KEY, "u2")
+    assert later.previous_screens(patient) == []
+    assert first.flush() == 1
     assert later.previous_screens(patient) == [date(2025, 3, 1)]
     assert later.previous_screens(claim(member_id="OTHER")) == []
+    assert DynamoScreeningHistory(table, KEY, "u1").previous_screens(patient) == []  # a retry of u1: not itself
     raw = str(table.scan()["Items"])
     assert "ZZMEMBER999CANARY" not in raw and member_digest(KEY, patient) in raw
     assert member_digest(b"j" * 32, patient) != member_digest(KEY, patient)  # the key matters
-    first.forget_written()
-    assert later.previous_screens(patient) == []
+
+
+def test_a_rejected_upload_leaves_no_screen_behind(stack: sandbox.EmbeddedStack) -> None:
+    table = _table(stack)
+    patient = claim(member_id="ZZMEMBER777CANARY")
+    rejected = DynamoScreeningHistory(table, KEY, "u3")
+    rejected.record_screen(patient, date(2025, 4, 1))
+    rejected.forget_written()
+    assert rejected.flush() == 0
+    assert DynamoScreeningHistory(table, KEY, "u4").previous_screens(patient) == []
+
+
+def test_screens_are_written_in_batches(stack: sandbox.EmbeddedStack) -> None:
+    """One BatchWriteItem call per 25 screens, not one PutItem per screen."""
+    table = _table(stack)
+    calls: list[str] = []
+    table.meta.client.meta.events.register("before-call.dynamodb.*",
+                                           lambda model, **_: calls.append(model.name))
+    history = DynamoScreeningHistory(table, KEY, "u5")
+    for i in range(60):
+        history.record_screen(claim(member_id=f"M{i:03d}"), date(2025, 5, 1))
+    assert calls == []
+    assert history.flush() == 60
+    assert calls == ["BatchWriteItem"] * 3
 
 
 def test_hash_key_comes_from_secrets_manager_or_env_and_must_be_long(stack: sandbox.EmbeddedStack) -> None:

@@ -318,3 +318,27 @@ def test_concurrent_duplicate_deliveries_write_and_alert_once(stack: tuple[sandb
     assert _record(st, uid)["attempts"] == 1
     alerts = st.drain("all")
     assert len(alerts) == len({(a["body"]["event_type"], a["body"].get("claim_id")) for a in alerts})
+
+
+def _ldct_row(claim_id: str, member: str, dos: str) -> str:
+    return (f"{claim_id},1,{member},ZZCANARYLAST,QQCANARYFIRST,1951-07-13,medicare,{dos},11,71271,,1,400.00,"
+            f"Z87.891;Z12.2,{NPI},{NPI},{NPI}")
+
+
+def test_ldct_frequency_across_claims_of_one_upload_and_across_uploads(
+        stack: tuple[sandbox.EmbeddedStack, Any]) -> None:
+    """NCD 210.14 (annual screening): a second 71271 within 11 full months is caught whether the first one
+    is on an earlier claim of the same upload or in an earlier upload; history is stored only once the
+    upload completes, under a keyed hash."""
+    st, app = stack
+    first = "\n".join([HEADER, _ldct_row("LD-1", "9ZZCANARYMBIX", "2026-01-05"),
+                       _ldct_row("LD-2", "9ZZCANARYMBIX", "2026-06-10")]).encode() + b"\n"
+    (up1,) = _invoke(app, st.upload(first, "incoming/ldct1.csv"))["uploads"]
+    assert _findings_by_claim(_upload_items(st, up1["upload_id"])).get("LD-2", set()) >= {"LDCT_FREQUENCY"}
+    assert "LDCT_FREQUENCY" not in _findings_by_claim(_upload_items(st, up1["upload_id"])).get("LD-1", set())
+    second = "\n".join([HEADER, _ldct_row("LD-3", "9ZZCANARYMBIX", "2026-09-01")]).encode() + b"\n"
+    (up2,) = _invoke(app, st.upload(second, "incoming/ldct2.csv"))["uploads"]
+    assert "LDCT_FREQUENCY" in _findings_by_claim(_upload_items(st, up2["upload_id"]))["LD-3"]
+    screens = [i for i in _table(st).scan()["Items"] if i.get("entity") == "screen"]
+    assert len(screens) == 1  # only the accepted 2026-01-05 screen; flagged screens do not restart the clock
+    assert "9ZZCANARYMBIX" not in str(screens)

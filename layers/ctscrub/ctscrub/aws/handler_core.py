@@ -171,6 +171,8 @@ class UploadProcessor:
                             upload_id=uid, source_name=ref.key)
             if summary.status == "rejected":
                 history.forget_written()
+            else:
+                history.flush()
             summary.bytes_read = source.bytes_read
             status = records.mark_finished(summary, alerts_published=alerts.state().published,
                                            report_prefix=report.prefix)
