@@ -125,7 +125,7 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
     )
 
 
-PATIENT_DAY_WINDOW = 20_000
+PATIENT_DAY_WINDOW = 10_000
 """How many recent (patient, date of service) groups the upload index keeps for checks across claims.
 
 The index is what same-patient same-date rules (duplicates, pairs, repeats, distinct services) see of
