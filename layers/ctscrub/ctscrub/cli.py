@@ -184,6 +184,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    try:
+        return _run(args, parser)
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of the file
+        sys.stdout = None  # type: ignore[assignment]  # nothing more can be written
+        return 0
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     out = sys.stdout
     if args.command == "validate":
         return _validate(args, out)  # type: ignore[arg-type]
