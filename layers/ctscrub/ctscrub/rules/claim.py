@@ -43,7 +43,7 @@ def charge_total_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     yield finding(
         "CHARGE_TOTAL_MISMATCH", claim, None,
         f"The claim's total charge (CLM02) is {money(claim.total_charge)}, but its {n} service line "
-        f"charge{'s' if n != 1 else ''} add up to {money(lines_total)} (difference {money(diff)}): the claim "
+        f"charge{'s add' if n != 1 else ' adds'} up to {money(lines_total)} (difference {money(diff)}): the claim "
         f"will be rejected.",
         f"Correct CLM02 to {money(lines_total)}, or correct the line charges (SV102) so they add up to "
         f"{money(claim.total_charge)}.",
