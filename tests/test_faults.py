@@ -20,6 +20,7 @@ from ctscrub.aws.batch_writes import BatchWriteIncomplete, BatchWriter
 from ctscrub.aws.findings_table import UploadRecords
 from ctscrub.aws.handler_core import UploadFailed
 from ctscrub.aws.reports import S3ReportSink
+from sns_faults import publish_failing
 from test_aws_helpers import (
     ClockContext,
     DynamoFaults,
@@ -144,12 +145,7 @@ class FlakySns:
         if self.calls == self.raise_on_call:
             raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "PublishBatch")
         bad = [e for e in PublishBatchRequestEntries if json.loads(e["Message"]).get("claim_id") in self.fail_claims]
-        good = [e for e in PublishBatchRequestEntries if e not in bad]
-        resp: dict[str, Any] = (self._real.publish_batch(TopicArn=TopicArn, PublishBatchRequestEntries=good)
-                                if good else {"Successful": [], "Failed": []})
-        resp["Failed"] = [*resp.get("Failed", []),
-                          *({"Id": e["Id"], "Code": "InternalError", "SenderFault": False} for e in bad)]
-        return resp
+        return publish_failing(self._real, TopicArn, PublishBatchRequestEntries, bad)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sns_faults import publish_failing
 from test_aws_helpers import (
     ClockContext,
     DynamoFaults,
@@ -140,12 +141,7 @@ class FlakySns:
                     tries[uid] += 1
                     if tries[uid] == RETRY_ATTEMPTS:
                         done.add(uid)  # this invocation has given up; the next one succeeds
-        good = [e for e in entries if e not in bad]
-        resp: dict[str, Any] = (self._real.publish_batch(TopicArn=TopicArn, PublishBatchRequestEntries=good)
-                                if good else {"Successful": [], "Failed": []})
-        resp["Failed"] = [*resp.get("Failed", []),
-                          *({"Id": e["Id"], "Code": "InternalError", "SenderFault": False} for e in bad)]
-        return resp
+        return publish_failing(self._real, TopicArn, entries, bad)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)

@@ -99,15 +99,19 @@ def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+def _dated_ct_lines_with(claim: Claim, wanted: tuple[str, ...]) -> Iterator[tuple[ServiceLine, str]]:
+    """Chest CT lines with a date of service that carry one of ``wanted``, with the first such modifier."""
+    for ln in claim.lines:
+        if ln.modifiers and ln.is_chest_ct and ln.service_date is not None:
+            mod = first_of(ln.modifiers, wanted)
+            if mod is not None:
+                yield ln, mod
+
+
 @rule("REPEAT_WITHOUT_ORIGINAL", when=has_ct_modifiers)
 def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """76/77 mark a repeat: another line of the same code for the patient that date must bill the first study."""
-    for ln in claim.lines:
-        if not ln.modifiers or not ln.is_chest_ct or ln.service_date is None:
-            continue
-        mod = first_of(ln.modifiers, REPEAT_MODIFIERS)
-        if mod is None:
-            continue
+    for ln, mod in _dated_ct_lines_with(claim, REPEAT_MODIFIERS):
         if any(p.code == ln.procedure_code for p in claim_facts(claim, ctx).peers(ln)):
             continue
         yield finding(
@@ -123,12 +127,7 @@ def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]
 @rule("DISTINCT_WITHOUT_PAIR", when=has_ct_modifiers)
 def distinct_without_pair(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """59/X{EPSU} say a service is distinct from another procedure that date; never for a repeat of one code."""
-    for ln in claim.lines:
-        if not ln.modifiers or not ln.is_chest_ct or ln.service_date is None:
-            continue
-        mod = first_of(ln.modifiers, DISTINCT_MODIFIERS)
-        if mod is None:
-            continue
+    for ln, mod in _dated_ct_lines_with(claim, DISTINCT_MODIFIERS):
         peers = claim_facts(claim, ctx).peers(ln)
         if any(p.code != ln.procedure_code for p in peers):
             continue
