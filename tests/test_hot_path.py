@@ -8,14 +8,14 @@ claim being checked; a rule called on its own must still see the index as it is 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from claimfactory import claim, line
-from ctscrub.model import Claim, Documentation, ServiceLine
+from claimfactory import GOOD_NPI, OTHER_NPI, claim, line
+from ctscrub.model import Claim, Documentation, Payer, ServiceLine
 from ctscrub.payment import price_claim
 from ctscrub.pipeline import CollectingSink, ScrubOptions, scrub
 from ctscrub.refdata import load_reference_data
@@ -34,15 +34,29 @@ DOC_ITEMS = ["beneficiary_name", "service_date", "order", "indication", "report"
              "contrast"]
 
 
+NPIS = [GOOD_NPI, GOOD_NPI, OTHER_NPI, "1234567890", "12345", "", None]
+DATES = [date(2026, 3, 2), date(2026, 3, 3), date(2026, 4, 2), date(2025, 11, 2), date(2025, 12, 20),
+         date(2027, 1, 5), date(2025, 9, 30)]
+
+
 def random_claim(rnd: random.Random, n: int) -> Claim:
-    """A claim mixing chest CT and other codes, modifiers, diagnoses, documentation and claim-level fields."""
+    """A claim mixing chest CT and other codes, modifiers, diagnoses, documentation, providers, dates of
+    service around the filing limit and in the future, charges, payers, localities and claim-level fields."""
     lines: list[ServiceLine] = []
     for i in range(rnd.randint(1, 4)):
         ln = line(i + 1, rnd.choice(CODES), *rnd.sample(MODIFIERS, rnd.choice([0, 0, 1, 2])),
-                  dos=date(2026, rnd.choice([3, 4]), rnd.choice([2, 3])), units=rnd.choice([1, 1, 2]),
-                  dx=tuple(rnd.sample(DX, rnd.randint(0, 2))), pos=rnd.choice(["11", "22", "19", None]))
+                  dos=rnd.choice(DATES), units=rnd.choice([1, 1, 2]),
+                  dx=tuple(rnd.sample(DX, rnd.randint(0, 2))), pos=rnd.choice(["11", "22", "19", None, "99", "1"]),
+                  charge=rnd.choice(["400.00", "10.00", "0", None]), ordering_npi=rnd.choice(NPIS))
+        ln.rendering_npi = rnd.choice(NPIS)
+        if rnd.random() < 0.1:
+            ln.service_date_end = ln.service_date + timedelta(days=rnd.choice([0, 400]))  # type: ignore[operator]
+        if rnd.random() < 0.1:
+            ln.service_date = None
+        if rnd.random() < 0.1:
+            ln.diagnosis_pointers_invalid = ("5",)
         if rnd.random() < 0.3:
-            ln.documentation = Documentation(contrast=rnd.choice(["iv", "none", "oral"]),
+            ln.documentation = Documentation(contrast=rnd.choice(["iv", "none", "oral", " IV "]),
                                              order_signed=rnd.choice([True, False, None]))
         lines.append(ln)
     extra: dict[str, Any] = {}
@@ -53,7 +67,11 @@ def random_claim(rnd: random.Random, n: int) -> Claim:
         extra["has_original_reference"] = rnd.random() < 0.5
     documented = frozenset(rnd.sample(DOC_ITEMS, rnd.choice([0, 0, 2, 8])))
     c = claim(*lines, claim_id=f"C{n}", member_id=f"M{rnd.randint(1, 5)}",
-              birth_date=date(rnd.choice([1940, 1960, 1990]), 5, 1), documented=documented, **extra)
+              birth_date=date(rnd.choice([1940, 1960, 1990]), 5, 1), documented=documented,
+              payer=rnd.choice([Payer.MEDICARE, Payer.MEDICARE, Payer.COMMERCIAL]),
+              locality=rnd.choice([None, "13202-01", "99999-99"]), **extra)
+    c.billing_npi = rnd.choice(NPIS)
+    c.ordering_npi = rnd.choice([None, None, GOOD_NPI, "1234567890"])
     if rnd.random() < 0.2:
         c.patient_last_name = None
     return c
@@ -75,7 +93,7 @@ def test_a_gated_rule_raises_nothing_and_records_nothing_on_claims_that_fail_its
     ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data(), screening_history=InMemoryScreeningHistory())
     fired: set[str] = set()
     skipped: set[str] = set()
-    for n in range(1500):
+    for n in range(3000):
         c = random_claim(rnd, n)
         facts = ClaimFacts(c, ctx)
         ctx.prices = {p.line: p for p in price_claim(c, ctx.refdata)}
@@ -85,7 +103,7 @@ def test_a_gated_rule_raises_nothing_and_records_nothing_on_claims_that_fail_its
             history = ctx.screening_history
             before = len(history) if isinstance(history, InMemoryScreeningHistory) else 0
             found = list(fn(c, ctx))
-            if gate(facts):
+            if facts.triggers & gate:
                 if found:
                     fired.add(fn.__name__)
                 continue
@@ -104,9 +122,15 @@ def test_the_plan_keeps_rule_order_and_drops_only_rules_whose_gate_is_false() ->
     ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data())
     plain = ClaimFacts(claim(line(1, "71250")), ctx)
     chosen = plan.for_claim(plain)
-    assert chosen == [fn for fn in rules if gate_of(fn) is None or gate_of(fn)(plain)]  # type: ignore[misc]
-    assert "ldct_age" not in {fn.__name__ for fn in chosen} and "ptp_bundled" in {fn.__name__ for fn in chosen}
-    screening = ClaimFacts(claim(line(1, "71271", "26")), ctx)
+    assert chosen == [fn for fn in rules if gate_of(fn) is None or plain.triggers & gate_of(fn)]  # type: ignore[operator]
+    assert chosen == []  # a clean claim meets no trigger: no rule runs
+    pair = ClaimFacts(claim(line(1, "71250"), line(2, "71260", "77")), ctx)
+    names = {fn.__name__ for fn in plan.for_claim(pair)}
+    assert {"contrast_combined", "repeat_without_original"} <= names
+    assert not names & {"ldct_age", "duplicate_line", "ptp_bundled"}
+    bundled = ClaimFacts(claim(line(1, "71275"), line(2, "71250")), ctx)
+    assert "ptp_bundled" in {fn.__name__ for fn in plan.for_claim(bundled)}
+    screening = ClaimFacts(claim(line(1, "71271", "QQ")), ctx)
     names = {fn.__name__ for fn in plan.for_claim(screening)}
     assert {"ldct_age", "ldct_frequency", "modifier_invalid"} <= names
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -184,3 +184,36 @@ def test_a_cms_set_listing_the_column1_code_replaces_the_default(bundled: Refere
 def test_without_a_cms_mue_set_the_default_limit_applies(bundled: ReferenceData) -> None:
     lim = bundled.mue("71250", date(2026, 3, 2))
     assert lim is not None and lim.units == 1 and "not CMS MUE values" in lim.dataset
+
+
+def test_the_version_key_names_every_bundled_policy_table_and_changes_exactly_with_the_versions() -> None:
+    """Screen and pricing answers are memoized per version key: it must change whenever any table does."""
+    from ctscrub.refdata.policy import POLICY_NAMES, load_policy, policy_for
+
+    bundled = Path(__file__).resolve().parents[1] / "layers/ctscrub/ctscrub/refdata/data/policy"
+    assert set(POLICY_NAMES) == {p.stem for p in bundled.glob("*.json")}
+    rd = load_reference_data()
+    assert rd.version_key(None) is None
+    # Medicare LDCT ages changed on 2022-02-10: the day before and the day of differ, in the same year.
+    assert rd.version_key(date(2022, 2, 9)) != rd.version_key(date(2022, 2, 10))
+    # Same versions, same year and fiscal year: the same key.
+    assert rd.version_key(date(2026, 3, 2)) == rd.version_key(date(2026, 3, 3))
+    # The ICD-10-CM fiscal year (October 1) and the fee schedule year (January 1) are part of the key.
+    assert rd.version_key(date(2025, 9, 30)) != rd.version_key(date(2025, 10, 1))
+    assert rd.version_key(date(2025, 12, 31)) != rd.version_key(date(2026, 1, 1))
+    for name in POLICY_NAMES:  # every version boundary of every policy table changes the key
+        for v in load_policy(name)["versions"][1:]:
+            day = v["_from"]
+            assert policy_for(name, day - timedelta(days=1)) is not policy_for(name, day)
+            assert rd.version_key(day - timedelta(days=1)) != rd.version_key(day), (name, day)
+
+
+def test_the_version_key_changes_where_an_imported_dataset_takes_effect(imported: Path) -> None:
+    rd = load_reference_data()
+    start = next(m for m in rd.manifests("ncci-ptp")).effective_from
+    key = rd.version_key(start)
+    assert key is not None
+    for kind in ("ncci-ptp", "mue"):  # the imported sets in force are named by the key
+        ds = rd.dataset_in_force(kind, start)
+        assert ds is not None and id(ds) in key
+        assert id(ds) not in (rd.version_key(start - timedelta(days=1)) or ())

@@ -11,7 +11,7 @@ Each line prices one study: units above 1 are flagged by UNITS_EXCEED_MUE, not m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -95,7 +95,7 @@ def quote(fs: FeeSchedule, gpci: Gpci, cap: OppsCapTable | None, code: str, comp
 
 
 @dataclass(slots=True)
-class _Setting:
+class PriceSetting:
     fs: FeeSchedule
     gpci: Gpci
     gpci_table: GpciTable | None
@@ -115,7 +115,7 @@ def _fee_schedule(refdata: ReferenceData, dos: date) -> FeeSchedule | None:
     return lookup(dos) if lookup is not None else None
 
 
-def _setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | None:
+def _setting(claim: Claim, dos: date, refdata: ReferenceData) -> PriceSetting | None:
     cache: dict[object, Any] | None = getattr(refdata, "pricing_cache", None)
     if cache is None:
         return _new_setting(claim, dos, refdata)
@@ -131,7 +131,7 @@ def _setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | None
     return cache[key]  # type: ignore[no-any-return]
 
 
-def _new_setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | None:
+def _new_setting(claim: Claim, dos: date, refdata: ReferenceData) -> PriceSetting | None:
     fs = _fee_schedule(refdata, dos)
     if fs is None:
         _note(refdata, f"No Medicare physician fee schedule (PFS) covers dates of service in {dos.year}; "
@@ -141,25 +141,25 @@ def _new_setting(claim: Claim, dos: date, refdata: ReferenceData) -> _Setting | 
     cap = refdata.opps_cap(dos)
     loc = claim.locality
     if not loc:
-        return _Setting(fs, NATIONAL, table, cap, "national (GPCI 1.0)", None)
+        return PriceSetting(fs, NATIONAL, table, cap, "national (GPCI 1.0)", None)
     if table is None:
         _note(refdata, f"No GPCI table covers dates of service in {dos.year}; lines with a locality "
                        "were priced at national GPCIs (1.0).")
-        return _Setting(fs, NATIONAL, None, cap, f"locality {loc} priced at national GPCIs (no {dos.year} GPCIs)",
+        return PriceSetting(fs, NATIONAL, None, cap, f"locality {loc} priced at national GPCIs (no {dos.year} GPCIs)",
                         None)
     g = table.get(loc)
     if g is None:
-        return _Setting(fs, NATIONAL, table, cap,
+        return PriceSetting(fs, NATIONAL, table, cap,
                         f"locality {loc} not in GPCI {dos.year}: national GPCIs (1.0) used", None)
     alias = f", as {g.locality}" if g.locality != loc else ""
-    return _Setting(fs, g, table, cap, f"locality {loc} ({g.name}{alias})", loc)
+    return PriceSetting(fs, g, table, cap, f"locality {loc} ({g.name}{alias})", loc)
 
 
 _CACHE_LIMIT = 1 << 16  # entries in one upload's pricing cache: bounds memory on hostile files
 _MISS: Any = object()
 
 
-def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) -> tuple[Quote, _Setting] | None:
+def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
     """The unreduced fee schedule amount of one chest CT line (no MPPR, no CT reduction), or None."""
     comp = component_of(line)
     if line.service_date is None or comp is None:
@@ -179,7 +179,7 @@ def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) 
 
 
 def _fee_schedule_quote(claim: Claim, line: ServiceLine, comp: str,
-                        refdata: ReferenceData) -> tuple[Quote, _Setting] | None:
+                        refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
     st = _setting(claim, line.service_date, refdata)  # type: ignore[arg-type]
     if st is None:
         return None
@@ -208,7 +208,7 @@ def _mppr_ranks(lines: list[tuple[ServiceLine, Quote]]) -> dict[int, int]:
     return {ln.number: rank_of[(ln.service_date, ln.procedure_code)] for ln, _q in ranked}  # type: ignore[index]
 
 
-def _describe(setting: _Setting, comp: str, facility: bool, year: int) -> list[str]:
+def _describe(setting: PriceSetting, comp: str, facility: bool, year: int) -> list[str]:
     comp_text = {"": "global", "26": "professional component (-26)", "TC": "technical component (TC)"}[comp]
     head = f"PFS {year} {'facility' if facility else 'non-facility'}, {setting.locality_text}, {comp_text}"
     parts = [head]
@@ -217,19 +217,7 @@ def _describe(setting: _Setting, comp: str, facility: bool, year: int) -> list[s
     return parts
 
 
-def _price_line(claim: Claim, ln: ServiceLine, q: Quote, st: _Setting, rank: int,
-                cache: dict[object, Any] | None) -> LinePrice:
-    facility = is_facility(ln.place_of_service, ln.service_date)  # type: ignore[arg-type]
-    key = ("line", id(st), ln.procedure_code, ln.modifiers, facility, rank, claim.payer)
-    hit = cache.get(key) if cache is not None else None
-    if hit is None:
-        hit = _amount_and_basis(claim, ln, q, st, rank, facility)
-        if cache is not None:
-            cache[key] = hit
-    return LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, hit[0], hit[1], hit[2])
-
-
-def _amount_and_basis(claim: Claim, ln: ServiceLine, q: Quote, st: _Setting, rank: int,
+def _amount_and_basis(claim: Claim, ln: ServiceLine, q: Quote, st: PriceSetting, rank: int,
                       facility: bool) -> tuple[Decimal, str, str]:
     comp = component_of(ln) or ""
     parts = _describe(st, comp, facility, st.fs.year)
@@ -259,7 +247,7 @@ def _amount_and_basis(claim: Claim, ln: ServiceLine, q: Quote, st: _Setting, ran
     return amount, basis, datasets_used(q, st)
 
 
-def datasets_used(q: Quote, st: _Setting) -> str:
+def datasets_used(q: Quote, st: PriceSetting) -> str:
     """The reference datasets (and versions) an amount was computed from."""
     datasets = [st.fs.label]
     if st.locality_key and st.gpci_table is not None:
@@ -269,34 +257,65 @@ def datasets_used(q: Quote, st: _Setting) -> str:
     return "; ".join(datasets)
 
 
-def _unpriced(claim: Claim, ln: ServiceLine, why: str) -> LinePrice:
-    return LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, None, why, None)
+@dataclass(slots=True)
+class _LineQuote:
+    """What pricing knows of one kind of chest CT line (code, modifiers, place of service, payer, locality and
+    the reference versions in force on its date): why it cannot be priced, or its quote and the priced
+    amount for each multiple-procedure rank seen so far."""
+
+    why: str | None  # not None: the line cannot be priced, for this reason
+    quote: Quote | None = None
+    setting: PriceSetting | None = None
+    facility: bool = False
+    by_rank: dict[int, tuple[Decimal, str, str]] = field(default_factory=dict)
+
+
+def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQuote:
+    dos = ln.service_date
+    if dos is None:
+        return _LineQuote("no date of service: fee schedule year unknown")
+    if component_of(ln) is None:
+        return _LineQuote("both 26 and TC on the line: component unknown, not priced")
+    hit = fee_schedule_quote(claim, ln, refdata)
+    if hit is None:
+        fs = _fee_schedule(refdata, dos)
+        return _LineQuote(f"no PFS {dos.year} row for {ln.procedure_code}" if fs is not None
+                          else f"no fee schedule loaded for {dos.year}")
+    return _LineQuote(None, hit[0], hit[1], is_facility(ln.place_of_service, dos))
 
 
 def price_claim(claim: Claim, refdata: ReferenceData, ctx: Any = None) -> list[LinePrice]:
     """One ``LinePrice`` per chest CT line of ``claim``; ``allowed`` is None where it cannot be known."""
-    quoted: list[tuple[int, ServiceLine, Quote, _Setting]] = []
-    out: list[LinePrice | None] = []  # in line order; None = priced below, after the MPPR ranking
+    cache: dict[object, Any] | None = getattr(refdata, "pricing_cache", None)
+    version_key = getattr(refdata, "version_key", None)  # rule-test stand-ins lack it: key on the date
+    quoted: list[tuple[ServiceLine, _LineQuote]] = []
     for ln in claim.lines:
         if not ln.is_chest_ct:
             continue
-        if ln.service_date is None:
-            out.append(_unpriced(claim, ln, "no date of service: fee schedule year unknown"))
+        # A file has few kinds of chest CT line: each is priced once per upload, not once per line.
+        dos = ln.service_date
+        key = ("quote", version_key(dos) if version_key is not None else dos, ln.procedure_code, ln.modifiers,
+               ln.place_of_service, claim.payer, claim.locality)
+        lq = cache.get(key) if cache is not None else None
+        if lq is None:
+            lq = _line_quote(claim, ln, refdata)
+            if cache is not None:
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = lq
+        quoted.append((ln, lq))
+    ranks: dict[int, int] = {}
+    if len(quoted) > 1:
+        ranks = _mppr_ranks([(ln, lq.quote) for ln, lq in quoted if lq.quote is not None])
+    out: list[LinePrice] = []
+    for ln, lq in quoted:
+        if lq.why is not None:
+            out.append(LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, None, lq.why, None))
             continue
-        if component_of(ln) is None:
-            out.append(_unpriced(claim, ln, "both 26 and TC on the line: component unknown, not priced"))
-            continue
-        hit = fee_schedule_quote(claim, ln, refdata)
-        if hit is None:
-            fs = _fee_schedule(refdata, ln.service_date)
-            why = (f"no PFS {ln.service_date.year} row for {ln.procedure_code}" if fs is not None
-                   else f"no fee schedule loaded for {ln.service_date.year}")
-            out.append(_unpriced(claim, ln, why))
-            continue
-        quoted.append((len(out), ln, hit[0], hit[1]))
-        out.append(None)
-    ranks = _mppr_ranks([(ln, q) for _i, ln, q, _st in quoted]) if len(quoted) > 1 else {}
-    cache = getattr(refdata, "pricing_cache", None)
-    for i, ln, q, st in quoted:
-        out[i] = _price_line(claim, ln, q, st, ranks.get(ln.number, 1), cache)
-    return [p for p in out if p is not None]
+        rank = ranks.get(ln.number, 1)
+        priced = lq.by_rank.get(rank)
+        if priced is None:
+            priced = lq.by_rank[rank] = _amount_and_basis(claim, ln, lq.quote, lq.setting, rank,  # type: ignore[arg-type]
+                                                          lq.facility)
+        out.append(LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, *priced))
+    return out

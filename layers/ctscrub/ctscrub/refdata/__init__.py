@@ -64,6 +64,29 @@ class ReferenceData:
         self._icd10_memo: dict[tuple[str, date | None], bool | None] = {}
         self._ptp_memo: dict[tuple[str, str, date | None], PtpEdit | None] = {}
         self._mue_memo: dict[tuple[str, date | None], MueLimit | None] = {}
+        self._version_keys: dict[date, tuple[object, ...]] = {}
+
+    def version_key(self, dos: date | None) -> tuple[object, ...] | None:
+        """What identifies every reference answer for ``dos``: the year and fiscal year (notes and amounts
+        name them), each dataset in force, and each bundled policy table version in force.
+
+        Two dates with the same key get the same answer to every date-dependent question the rules and
+        pricing ask, so answers can be memoized per key instead of per date (a file spans many dates but
+        few keys). None for a line without a date of service.
+        """
+        if dos is None:
+            return None
+        key = self._version_keys.get(dos)
+        if key is None:
+            from ctscrub.refdata.policy import POLICY_NAMES, policy_for
+
+            by_kind = self._loaded.by_kind
+            key = (dos.year, _fy(dos),
+                   *(id(self.dataset_in_force(kind, dos)) for kind in sorted(by_kind) if kind != "ncci-ptp"),
+                   *(id(ds) for ds in by_kind.get("ncci-ptp", ()) if ds.manifest.covers(dos)),
+                   *(id(policy_for(name, dos)) for name in POLICY_NAMES))
+            _remember(self._version_keys, dos, key)
+        return key
 
     # ----- datasets -----
     @property

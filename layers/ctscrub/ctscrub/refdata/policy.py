@@ -13,6 +13,10 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+POLICY_NAMES = ("deleted_codes", "dx_support", "ldct", "modifiers", "mue_default", "place_of_service",
+                "ptp_default", "timely_filing")
+"""Every bundled policy table (``data/policy/<name>.json``); ``tests/test_refdata_*`` checks the list is complete."""
+
 
 @cache
 def load_policy(name: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ctscrub.model import Claim, Finding
 from ctscrub.rules.coding import money
-from ctscrub.rules.facts import ClaimFacts
+from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 _FREQUENCY_MEANING = {"7": "a replacement of a prior claim", "8": "a void of a prior claim"}
@@ -26,36 +26,32 @@ def _claim_at_stake(ctx: RuleContext) -> Decimal | None:
     return sum(amounts, Decimal(0)) if amounts else None
 
 
-def _has_total_charge(facts: ClaimFacts) -> bool:
-    return facts.claim.total_charge is not None
+def lines_total(claim: Claim) -> Decimal:
+    return sum((ln.charge for ln in claim.lines if ln.charge is not None), Decimal(0))
 
 
-@rule("CHARGE_TOTAL_MISMATCH", when=_has_total_charge)
+@rule("CHARGE_TOTAL_MISMATCH", when=Trigger.TOTAL_CHARGE)
 def charge_total_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """CLM02 must equal the sum of the line charges (SV102); a claim that does not add up is rejected."""
     if claim.total_charge is None or not _in_scope(claim):
         return
-    lines_total = sum((ln.charge for ln in claim.lines if ln.charge is not None), Decimal(0))
-    if lines_total == claim.total_charge:
+    total = lines_total(claim)
+    if total == claim.total_charge:
         return
     n = len(claim.lines)
-    diff = claim.total_charge - lines_total
+    diff = claim.total_charge - total
     yield finding(
         "CHARGE_TOTAL_MISMATCH", claim, None,
         f"The claim's total charge (CLM02) is {money(claim.total_charge)}, but its {n} service line "
-        f"charge{'s add' if n != 1 else ' adds'} up to {money(lines_total)} (difference {money(diff)}): the claim "
+        f"charge{'s add' if n != 1 else ' adds'} up to {money(total)} (difference {money(diff)}): the claim "
         f"will be rejected.",
-        f"Correct CLM02 to {money(lines_total)}, or correct the line charges (SV102) so they add up to "
+        f"Correct CLM02 to {money(total)}, or correct the line charges (SV102) so they add up to "
         f"{money(claim.total_charge)}.",
         amount_at_stake=_claim_at_stake(ctx),
     )
 
 
-def _replaces_or_voids(facts: ClaimFacts) -> bool:
-    return facts.claim.frequency_code is not None and not facts.claim.has_original_reference
-
-
-@rule("CLAIM_FREQUENCY_REF_MISSING", when=_replaces_or_voids)
+@rule("CLAIM_FREQUENCY_REF_MISSING", when=Trigger.FREQUENCY_WITHOUT_REF)
 def frequency_ref_missing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A replacement (7) or void (8) must name the original claim (REF*F8), or it is rejected."""
     freq = (claim.frequency_code or "").strip()

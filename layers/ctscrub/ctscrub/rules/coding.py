@@ -15,7 +15,7 @@ from functools import cache
 from ctscrub.model import Claim, Finding, ServiceLine, Severity
 from ctscrub.refdata.policy import load_policy, policy_for
 from ctscrub.refdata.types import MueLimit, PtpEdit
-from ctscrub.rules.facts import ClaimFacts, claim_facts
+from ctscrub.rules.facts import ClaimFacts, Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 DISTINCT_MODIFIERS = ("59", "XE", "XS", "XP", "XU")  # NCCI-associated "distinct service" modifiers
@@ -56,18 +56,15 @@ def first_of(modifiers: tuple[str, ...], wanted: tuple[str, ...]) -> str | None:
 
 
 @cache
-def _ever_deleted() -> frozenset[str]:
+def ever_deleted() -> frozenset[str]:
+    """Every code some version of the table lists as deleted (the trigger of CODE_DELETED)."""
     return frozenset(code for v in load_policy("deleted_codes")["versions"] for code in v["codes"])
 
 
-def _may_bill_deleted(facts: ClaimFacts) -> bool:
-    return not facts.codes.isdisjoint(_ever_deleted())
-
-
-@rule("CODE_DELETED", when=_may_bill_deleted)
+@rule("CODE_DELETED", when=Trigger.DELETED_CODE)
 def deleted_code(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A code deleted from HCPCS/CPT before the date of service is rejected (G0297 -> 71271 since 2021)."""
-    candidates = _ever_deleted()
+    candidates = ever_deleted()
     for ln in claim.lines:
         if ln.procedure_code not in candidates:
             continue
@@ -88,11 +85,7 @@ def deleted_code(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 # --- CONTRAST_COMBINED_REQUIRED ------------------------------------------------------------------
 
 
-def _has_contrast_pair_code(facts: ClaimFacts) -> bool:
-    return not facts.codes.isdisjoint(CONTRAST_PARTNER)
-
-
-@rule("CONTRAST_COMBINED_REQUIRED", when=_has_contrast_pair_code)
+@rule("CONTRAST_COMBINED_REQUIRED", when=Trigger.CONTRAST_PAIR)
 def contrast_combined(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71250 and 71260 for one patient on one date are one study without then with contrast: 71270.
 
@@ -138,7 +131,7 @@ def contrast_combined(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 _WITH_CONTRAST = ("71260", "71270", "71275")
 
 
-def _contrast_problem(code: str, contrast: str) -> tuple[str, str] | None:
+def contrast_problem(code: str, contrast: str) -> tuple[str, str] | None:
     """(what is wrong, the fix) when the documented contrast contradicts the code, else None."""
     if code == "71250" and contrast == "iv":
         return ("71250 is a chest CT without contrast, but the record documents IV contrast",
@@ -153,16 +146,12 @@ def _contrast_problem(code: str, contrast: str) -> tuple[str, str] | None:
     return None
 
 
-def _documents_contrast(facts: ClaimFacts) -> bool:
-    return any(ln.documentation.contrast for ln in facts.ct_lines)
-
-
-@rule("CONTRAST_MISMATCH", when=_documents_contrast)
+@rule("CONTRAST_MISMATCH", when=Trigger.CONTRAST_DOCUMENTED)
 def contrast_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """The documented contrast must match the code: 'with contrast' means intravascular, oral alone is not."""
     for ln in claim_facts(claim, ctx).ct_lines:
         contrast = (ln.documentation.contrast or "").strip().lower()
-        problem = _contrast_problem(ln.procedure_code, contrast) if contrast else None
+        problem = contrast_problem(ln.procedure_code, contrast) if contrast else None
         if problem is None:
             continue
         what, fix = problem
@@ -208,7 +197,7 @@ def _ptp_texts(edit: PtpEdit, col2_ref: str, col1_ref: str, col2_mods: tuple[str
             f"sessions documented in the record, add XE (or 59) to {col2_ref}.")
 
 
-@rule("PTP_BUNDLED")
+@rule("PTP_BUNDLED", when=Trigger.CODE_PAIR)
 def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A column-2 code billed with its column-1 code the same date is denied unless the edit allows a bypass.
 
@@ -293,7 +282,7 @@ def _per_day_finding(claim: Claim, ctx: RuleContext, ln: ServiceLine, limit: Mue
     )
 
 
-@rule("UNITS_EXCEED_MUE")
+@rule("UNITS_EXCEED_MUE", when=Trigger.UNITS)
 def units_exceed_mue(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Units above the MUE deny the whole line: per line (MAI 1 or unknown) or per patient-day (MAI 2/3)."""
     facts = claim_facts(claim, ctx)
@@ -323,7 +312,7 @@ def units_exceed_mue(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 # --- DUPLICATE_LINE ------------------------------------------------------------------------------
 
 
-@rule("DUPLICATE_LINE")
+@rule("DUPLICATE_LINE", when=Trigger.SAME_CODE_TWICE)
 def duplicate_line(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Same patient, code, date and modifiers twice is an exact duplicate and denies, unless marked 76/77."""
     facts = claim_facts(claim, ctx)

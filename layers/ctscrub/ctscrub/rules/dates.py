@@ -9,10 +9,11 @@ import calendar
 from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from ctscrub.model import Claim, Finding, Payer, Severity
 from ctscrub.refdata.policy import policy_for
-from ctscrub.rules.facts import claim_facts
+from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 
@@ -24,7 +25,29 @@ def add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-@rule("DOS_FUTURE")
+@lru_cache(maxsize=4096)  # files repeat the same dates of service
+def filing_window(dos: date, as_of: date) -> tuple[dict[str, Any], date, int] | None:
+    """(policy, Medicare filing limit, days left) for a date of service up to ``as_of``; None for a future
+    date or a date no timely filing policy covers."""
+    if dos > as_of:
+        return None
+    policy = policy_for("timely_filing", dos)
+    if policy is None:
+        return None
+    limit = add_months(dos, policy["medicare_months"])
+    return policy, limit, (limit - as_of).days
+
+
+def filing_at_risk(dos: date, as_of: date, medicare: bool) -> bool:
+    """TIMELY_FILING can fire: past the limit (any payer), or within the warning window (Medicare)."""
+    window = filing_window(dos, as_of)
+    if window is None:
+        return False
+    policy, _limit, days_left = window
+    return days_left < 0 or (medicare and days_left <= policy["warn_days"])
+
+
+@rule("DOS_FUTURE", when=Trigger.DOS_FUTURE)
 def dos_future(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A service cannot be billed before it is furnished: the date of service (or span end) is after today."""
     for ln in claim_facts(claim, ctx).ct_lines:
@@ -41,7 +64,7 @@ def dos_future(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("TIMELY_FILING")
+@rule("TIMELY_FILING", when=Trigger.TIMELY_FILING)
 def timely_filing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Medicare claims must be filed within 12 months of the date of service (42 CFR 424.44).
 
@@ -53,13 +76,10 @@ def timely_filing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     medicare = claim.payer is Payer.MEDICARE
     for ln in claim_facts(claim, ctx).ct_lines:
         dos = ln.service_date
-        if dos is None or dos > ctx.as_of:
+        window = filing_window(dos, ctx.as_of) if dos is not None else None
+        if window is None:
             continue
-        policy = policy_for("timely_filing", dos)
-        if policy is None:
-            continue
-        limit = add_months(dos, policy["medicare_months"])
-        days_left = (limit - ctx.as_of).days
+        policy, limit, days_left = window
         months = policy["medicare_months"]
         if days_left < 0 and medicare:
             yield finding(

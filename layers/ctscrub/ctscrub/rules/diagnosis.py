@@ -12,7 +12,7 @@ from typing import Any
 
 from ctscrub.model import Claim, Finding, ServiceLine
 from ctscrub.refdata.policy import policy_for
-from ctscrub.rules.facts import claim_facts
+from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 DIAGNOSTIC_CODES = frozenset({"71250", "71260", "71270", "71275"})
@@ -43,7 +43,7 @@ def supporting_prefixes(policy: dict[str, Any]) -> tuple[str, ...]:
     return cached
 
 
-@rule("DX_MISSING", "DX_POINTER_INVALID")
+@rule("DX_MISSING", "DX_POINTER_INVALID", when=Trigger.DX_MISSING)
 def dx_presence(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A chest CT line needs at least one diagnosis, and every X12 pointer (SV107) must name an HI code.
 
@@ -85,7 +85,7 @@ def _invalid_message(ln: ServiceLine, code: str, dos: date | None, hints: dict[s
                      "that the record supports.")
 
 
-@rule("DX_INVALID")
+@rule("DX_INVALID", when=Trigger.DX_INVALID)
 def dx_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Every diagnosis on a chest CT line must be billable in the code set of the fiscal year of service.
 
@@ -104,24 +104,34 @@ def dx_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
                           dataset=ctx.refdata.icd10_dataset(ln.service_date), amount_at_stake=ctx.price_of(ln))
 
 
-@rule("DX_NOT_SUPPORTING")
+def unsupported_dx_policy(ln: ServiceLine) -> dict[str, Any] | None:
+    """The dx_support version when ``ln`` is a diagnostic chest CT none of whose codes supports it, else None.
+
+    Lines without codes are DX_MISSING's, and a Z12.2 on 71250/71260/71270 is SCREENING_ON_DIAGNOSTIC_CODE's
+    (an error that already asks for the real indication).
+    """
+    if ln.procedure_code not in DIAGNOSTIC_CODES or not ln.diagnosis_codes:
+        return None
+    if ln.procedure_code in SCREENING_REASON_TARGETS and SCREENING_DX in ln.diagnosis_codes:
+        return None
+    policy = _dx_policy(ln.service_date)
+    if policy is None:
+        return None
+    prefixes = supporting_prefixes(policy)
+    if any(code.startswith(prefixes) for code in ln.diagnosis_codes):
+        return None
+    return policy
+
+
+@rule("DX_NOT_SUPPORTING", when=Trigger.DX_NOT_SUPPORTING)
 def dx_not_supporting(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A diagnostic chest CT (71250/71260/71270/71275) needs a code among LCD L33459's indications.
 
-    Lines without codes are DX_MISSING's, and a Z12.2 on 71250/71260/71270 is SCREENING_ON_DIAGNOSTIC_CODE's
-    (an error that already asks for the real indication). A warning, because the LCD's own code list was
-    not loaded and other codes can be justified by the record.
+    A warning, because the LCD's own code list was not loaded and other codes can be justified by the record.
     """
     for ln in claim_facts(claim, ctx).ct_lines:
-        if ln.procedure_code not in DIAGNOSTIC_CODES or not ln.diagnosis_codes:
-            continue
-        if ln.procedure_code in SCREENING_REASON_TARGETS and SCREENING_DX in ln.diagnosis_codes:
-            continue
-        policy = _dx_policy(ln.service_date)
+        policy = unsupported_dx_policy(ln)
         if policy is None:
-            continue
-        prefixes = supporting_prefixes(policy)
-        if any(code.startswith(prefixes) for code in ln.diagnosis_codes):
             continue
         listed = ", ".join(dotted(c) for c in dict.fromkeys(ln.diagnosis_codes))
         reasons = [policy["not_supporting"][c] for c in dict.fromkeys(ln.diagnosis_codes)
@@ -138,7 +148,7 @@ def dx_not_supporting(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("SCREENING_ON_DIAGNOSTIC_CODE")
+@rule("SCREENING_ON_DIAGNOSTIC_CODE", when=Trigger.SCREENING_DX)
 def screening_on_diagnostic(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Z12.2 (lung cancer screening) on 71250/71260/71270: a screening is billed as 71271 (NCD 210.14)."""
     for ln in claim_facts(claim, ctx).ct_lines:

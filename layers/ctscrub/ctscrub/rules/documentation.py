@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ctscrub.model import Claim, Finding, ServiceLine, Severity
-from ctscrub.rules.facts import claim_facts, has_documented_items
+from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 
@@ -67,7 +67,7 @@ def _claim_stake(claim: Claim, ctx: RuleContext) -> Decimal | None:
     return sum(prices, Decimal(0)) if prices else None
 
 
-@rule("DOC_BENEFICIARY_NAME", when=has_documented_items)
+@rule("DOC_BENEFICIARY_NAME", when=Trigger.DOCUMENTED)
 def doc_beneficiary_name(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """The record must identify the beneficiary by name; reported once per claim with chest CT lines."""
     if "beneficiary_name" not in claim.documented or claim.has_beneficiary_name \
@@ -82,7 +82,7 @@ def doc_beneficiary_name(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("DOC_SERVICE_DATE", "DOC_ORDER", "DOC_INDICATION", "DOC_REPORT", "DOC_SIGNATURE", "DOC_HISTORY",
-      when=has_documented_items)
+      when=Trigger.DOCUMENTED)
 def doc_line_items(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Each carried checklist item must be present for every chest CT line (errors state the dollars at stake)."""
     checks = [c for c in LINE_CHECKS if c.item in claim.documented]

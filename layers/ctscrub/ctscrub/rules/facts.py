@@ -5,8 +5,10 @@ run (the upload index ``ctx.patient_day_lines`` does not change then, so the sam
 can be cached). A rule called on its own (a unit test) gets fresh facts on each call, so nothing it
 sees can be stale.
 
-The gate predicates at the end let a rule declare a cheap condition without which it cannot raise
-anything (``@rule(..., when=...)``); the pipeline skips the rule for claims that fail it.
+``Trigger`` names the conditions without which a rule cannot raise anything (``@rule(..., when=...)``).
+``ClaimFacts.triggers`` holds the ones a claim meets, found in one pass over its chest CT lines by
+``rules/screen.py``; the pipeline runs only the rules whose trigger the claim meets, so a clean claim
+runs almost none (most claims are clean, and ~25 rule calls per claim cost more than the one pass).
 """
 
 from __future__ import annotations
@@ -41,13 +43,52 @@ class Peer:
         return any(m in self.modifiers for m in mods)
 
 
+class Trigger:
+    """Conditions a claim meets, without which some rule cannot raise a finding or change any state.
+
+    Bit flags as plain ints, not an ``enum.IntFlag``: the screen combines them for every chest CT line,
+    and ``IntFlag.__or__`` costs a microsecond where ``int | int`` costs nanoseconds.
+
+    Each is a superset of its rules' conditions (a claim may meet it and still get no finding); the
+    rule itself decides. ``tests/test_hot_path.py`` checks on random claims that a rule whose trigger is
+    not met raises nothing, and that every rule fires on some claim whose trigger is met.
+    """
+
+    DELETED_CODE = 1 << 0  # a code deleted on some date (CODE_DELETED)
+    CONTRAST_PAIR = 1 << 1  # 71250 with 71260 for the patient that date (CONTRAST_COMBINED_REQUIRED)
+    CONTRAST_DOCUMENTED = 1 << 2  # documented contrast contradicts a chest CT code (CONTRAST_MISMATCH)
+    CODE_PAIR = 1 << 3  # a pair edit between a chest CT line and another line that date (PTP_BUNDLED)
+    UNITS = 1 << 4  # units over the line limit, or the same code twice that date (UNITS_EXCEED_MUE)
+    SAME_CODE_TWICE = 1 << 5  # a chest CT code billed twice for the patient that date (DUPLICATE_LINE)
+    MODIFIER_INVALID = 1 << 6
+    MODIFIER_CONFLICT = 1 << 7  # 26 with TC, or 76 with 77
+    FACILITY_WITHOUT_26 = 1 << 8
+    REPEAT_MODIFIER = 1 << 9  # 76/77 on a dated chest CT line (REPEAT_WITHOUT_ORIGINAL)
+    DISTINCT_MODIFIER = 1 << 10  # 59/X{EPSU} on a dated chest CT line (DISTINCT_WITHOUT_PAIR)
+    PAYMENT_MODIFIER = 1 << 11  # 52, CT, GZ or GY (the payment and liability notes)
+    POS_INVALID = 1 << 12
+    DX_MISSING = 1 << 13  # no diagnosis, or an X12 pointer past the HI codes
+    DX_INVALID = 1 << 14
+    DX_NOT_SUPPORTING = 1 << 15
+    SCREENING_DX = 1 << 16  # Z12.2 on 71250/71260/71270
+    LDCT = 1 << 17  # 71271 billed (the screening rules; LDCT_FREQUENCY records every screen)
+    NO_ORDERING = 1 << 18
+    NPI_INVALID = 1 << 19
+    DOCUMENTED = 1 << 20  # the input carries documentation checklist items
+    DOS_FUTURE = 1 << 21
+    TIMELY_FILING = 1 << 22  # past the filing limit, or near it for Medicare
+    CHARGE_BELOW = 1 << 23  # a Medicare charge below the fee schedule amount
+    TOTAL_CHARGE = 1 << 24  # CLM02 differs from the sum of the line charges
+    FREQUENCY_WITHOUT_REF = 1 << 25  # a frequency code without REF*F8
+
+
 _NO_PEERS: list[Peer] = []  # shared empty answer; rules only read peer lists
 
 
 class ClaimFacts:
     """What the rules of one claim share: its chest CT lines, codes, patient key and same-day peers."""
 
-    __slots__ = ("_by_date", "_ctx", "_key", "_peers", "claim", "codes", "ct_lines", "ct_modifiers")
+    __slots__ = ("_by_date", "_ctx", "_key", "_peers", "_triggers", "claim", "codes", "ct_lines", "ct_modifiers")
 
     def __init__(self, claim: Claim, ctx: RuleContext) -> None:
         self.claim = claim
@@ -65,6 +106,16 @@ class ClaimFacts:
         self._key: str | None = None
         self._by_date: dict[date, list[ServiceLine]] | None = None
         self._peers: dict[int, list[Peer]] = {}
+        self._triggers: int | None = None
+
+    @property
+    def triggers(self) -> int:
+        """The ``Trigger`` flags the claim meets (screened once, on first use)."""
+        if self._triggers is None:
+            from ctscrub.rules.screen import screen  # the screen imports the rule families, which import this
+
+            self._triggers = screen(self, self._ctx)
+        return self._triggers
 
     def patient_key(self) -> str:
         """``claim.patient_key()``, hashed at most once per claim."""
@@ -112,21 +163,3 @@ def claim_facts(claim: Claim, ctx: RuleContext) -> ClaimFacts:
     if facts is not None and facts.claim is claim:
         return facts
     return ClaimFacts(claim, ctx)
-
-
-# --- gates: a rule cannot raise anything on a claim for which its gate is false ---------------------
-
-
-def has_ct_modifiers(facts: ClaimFacts) -> bool:
-    """Some chest CT line carries a modifier."""
-    return facts.ct_modifiers
-
-
-def has_ldct(facts: ClaimFacts) -> bool:
-    """Some line bills 71271 (the screening rules look at no other line)."""
-    return "71271" in facts.codes
-
-
-def has_documented_items(facts: ClaimFacts) -> bool:
-    """The input carries at least one documentation checklist item."""
-    return bool(facts.claim.documented)

@@ -8,17 +8,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from ctscrub.model import Claim, Finding, ServiceLine
 from ctscrub.refdata.policy import load_policy, policy_for, policy_set
 from ctscrub.rules.coding import DISTINCT_MODIFIERS, REPEAT_MODIFIERS, first_of, line_ref, shown
-from ctscrub.rules.facts import claim_facts, has_ct_modifiers
+from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 _MODIFIER_FORMAT = re.compile(r"[A-Z0-9]{2}")
 
 
-@rule("MODIFIER_INVALID", when=has_ct_modifiers)
+def modifier_issue(raw: str, table: dict[str, Any]) -> str | None:
+    """What is wrong with one modifier under a modifiers table version: "malformed", "not_for_ct",
+    "unknown", or None when it is a valid modifier that applies to CT."""
+    mod = raw.strip().upper()
+    if not _MODIFIER_FORMAT.fullmatch(mod):
+        return "malformed"
+    if mod in table["not_for_ct"]:
+        return "not_for_ct"
+    if mod not in policy_set(table, "valid"):
+        return "unknown"
+    return None
+
+
+@rule("MODIFIER_INVALID", when=Trigger.MODIFIER_INVALID)
 def modifier_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Every modifier must be two letters or digits, a real CPT/HCPCS modifier, and applicable to CT."""
     dataset = load_policy("modifiers")["dataset"]
@@ -29,18 +43,19 @@ def modifier_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         if table is None:
             continue
         for raw in ln.modifiers:
+            issue = modifier_issue(raw, table)
+            if issue is None:
+                continue
             mod = raw.strip().upper()
-            if not _MODIFIER_FORMAT.fullmatch(mod):
+            if issue == "malformed":
                 what = f"modifier {shown(raw)} is malformed: a modifier is exactly two letters or digits"
                 fix = f"Correct or remove the malformed modifier on {line_ref(ln)}."
-            elif mod in table["not_for_ct"]:
+            elif issue == "not_for_ct":
                 what = f"modifier {mod} does not apply to CT: {table['not_for_ct'][mod]}"
                 fix = f"Remove {mod} from {line_ref(ln)}."
-            elif mod not in policy_set(table, "valid"):
+            else:
                 what = f"modifier {mod} is not a recognized CPT or HCPCS modifier"
                 fix = f"Correct {mod} on {line_ref(ln)} to the intended modifier, or remove it."
-            else:
-                continue
             yield finding(
                 "MODIFIER_INVALID", claim, ln,
                 f"Line {ln.number} ({ln.procedure_code}): {what}. A line with an invalid modifier is rejected.",
@@ -48,7 +63,7 @@ def modifier_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule("MODIFIER_CONFLICT", when=has_ct_modifiers)
+@rule("MODIFIER_CONFLICT", when=Trigger.MODIFIER_CONFLICT)
 def modifier_conflict(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """26 with TC (the two halves of the global) and 76 with 77 contradict each other on one line."""
     for ln in claim.lines:
@@ -75,16 +90,25 @@ def modifier_conflict(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule("FACILITY_REQUIRES_26")
+def facility_without_26(ln: ServiceLine) -> dict[str, Any] | None:
+    """The place-of-service table version when ``ln`` is a global or TC line at a facility place of service."""
+    pos = ln.place_of_service
+    if not pos or ln.has_modifier("26"):
+        return None
+    table = policy_for("place_of_service", ln.service_date)
+    if table is None or pos not in policy_set(table, "facility"):
+        return None
+    return table
+
+
+@rule("FACILITY_REQUIRES_26", when=Trigger.FACILITY_WITHOUT_26)
 def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """In a facility setting the facility is paid the technical part: the professional line must carry 26."""
     for ln in claim_facts(claim, ctx).ct_lines:
+        table = facility_without_26(ln)
+        if table is None:
+            continue
         pos = ln.place_of_service
-        if not pos or ln.has_modifier("26"):
-            continue
-        table = policy_for("place_of_service", ln.service_date)
-        if table is None or pos not in policy_set(table, "facility"):
-            continue
         setting = f"place of service {pos} ({table.get('names', {}).get(pos, 'a facility')})"
         if ln.has_modifier("TC"):
             billed, fix = "the technical component (TC)", f"Replace TC with 26 on {line_ref(ln)}"
@@ -108,7 +132,7 @@ def _dated_ct_lines_with(claim: Claim, wanted: tuple[str, ...]) -> Iterator[tupl
                 yield ln, mod
 
 
-@rule("REPEAT_WITHOUT_ORIGINAL", when=has_ct_modifiers)
+@rule("REPEAT_WITHOUT_ORIGINAL", when=Trigger.REPEAT_MODIFIER)
 def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """76/77 mark a repeat: another line of the same code for the patient that date must bill the first study."""
     for ln, mod in _dated_ct_lines_with(claim, REPEAT_MODIFIERS):
@@ -124,7 +148,7 @@ def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]
         )
 
 
-@rule("DISTINCT_WITHOUT_PAIR", when=has_ct_modifiers)
+@rule("DISTINCT_WITHOUT_PAIR", when=Trigger.DISTINCT_MODIFIER)
 def distinct_without_pair(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """59/X{EPSU} say a service is distinct from another procedure that date; never for a repeat of one code."""
     for ln, mod in _dated_ct_lines_with(claim, DISTINCT_MODIFIERS):
@@ -194,7 +218,11 @@ _NOTES: dict[str, tuple[str, Callable[[ServiceLine], tuple[str, str]]]] = {
 }
 
 
-@rule("REDUCED_SERVICE", "CT_EQUIPMENT_REDUCTION", "EXPECTED_DENIAL_GZ", "EXCLUDED_SERVICE_GY", when=has_ct_modifiers)
+PAYMENT_MODIFIERS = tuple(_NOTES)
+
+
+@rule("REDUCED_SERVICE", "CT_EQUIPMENT_REDUCTION", "EXPECTED_DENIAL_GZ", "EXCLUDED_SERVICE_GY",
+      when=Trigger.PAYMENT_MODIFIER)
 def modifier_notes(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """What 52, CT, GZ and GY mean for payment and liability (one pass over the modifiers)."""
     for ln in claim.lines:

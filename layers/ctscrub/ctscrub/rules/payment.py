@@ -10,29 +10,40 @@ are contractor-priced (the fee schedule amount is only an upper bound) and are n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from ctscrub.model import Claim, Finding, Payer
-from ctscrub.payment import datasets_used, fee_schedule_quote
+from ctscrub.model import Claim, Finding, Payer, ServiceLine
+from ctscrub.payment import PriceSetting, Quote, datasets_used, fee_schedule_quote
+from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
+
+if TYPE_CHECKING:
+    from ctscrub.refdata import ReferenceData
 
 _COMPONENT = {"": "global", "26": "-26", "TC": "TC"}
 
 
-@rule("CHARGE_BELOW_ALLOWED")
+def below_fee_schedule(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
+    """The quote a Medicare chest CT line's positive charge falls below, else None (52 lines are not compared)."""
+    charge = ln.charge
+    if charge is None or charge <= 0 or claim.payer is not Payer.MEDICARE or not ln.is_chest_ct \
+            or ln.has_modifier("52"):
+        return None
+    hit = fee_schedule_quote(claim, ln, refdata)
+    if hit is None or charge >= hit[0].amount:
+        return None
+    return hit
+
+
+@rule("CHARGE_BELOW_ALLOWED", when=Trigger.CHARGE_BELOW)
 def charge_below_allowed(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
-    if claim.payer is not Payer.MEDICARE:
-        return
     for ln in claim.lines:
-        if not ln.is_chest_ct or ln.charge is None or ln.charge <= 0 or ln.has_modifier("52"):
-            continue
-        hit = fee_schedule_quote(claim, ln, ctx.refdata)
+        hit = below_fee_schedule(claim, ln, ctx.refdata)
         if hit is None:
             continue
         q, st = hit
-        if ln.charge >= q.amount:
-            continue
         comp = _COMPONENT.get("26" if ln.has_modifier("26") else "TC" if ln.has_modifier("TC") else "", "global")
-        gap = q.amount - ln.charge
+        gap = q.amount - ln.charge  # type: ignore[operator]  # below_fee_schedule: a positive charge
         yield finding(
             "CHARGE_BELOW_ALLOWED", claim, ln,
             f"The charge ${ln.charge:.2f} for {ln.procedure_code} ({comp}) is below the {st.fs.year} Medicare "

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from ctscrub.model import Claim, Finding
 from ctscrub.refdata.policy import load_policy, policy_for, policy_set
 from ctscrub.rules.coding import line_ref, shown
-from ctscrub.rules.facts import claim_facts
+from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 
-@rule("POS_INVALID")
+@rule("POS_INVALID", when=Trigger.POS_INVALID)
 def pos_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A chest CT line needs a place of service from the CMS code set (two digits, assigned)."""
     dataset = load_policy("place_of_service")["dataset"]

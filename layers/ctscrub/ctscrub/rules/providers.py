@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ctscrub.model import Claim, Finding
-from ctscrub.rules.facts import claim_facts
+from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 NPI_PREFIX = "80840"  # card issuer prefix the NPI check digit is computed over (45 CFR 162.406)
@@ -40,17 +40,17 @@ def _npi_problem(npi: str) -> str:
     return "fails the check digit"
 
 
-def _blank(value: str | None) -> bool:
+def blank(value: str | None) -> bool:
     return not (value or "").strip()
 
 
-@rule("ORDERING_PROVIDER_MISSING")
+@rule("ORDERING_PROVIDER_MISSING", when=Trigger.NO_ORDERING)
 def ordering_provider_missing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A diagnostic test must be ordered by the treating practitioner, whose NPI is on the claim (42 CFR 410.32(a))."""
-    if not _blank(claim.ordering_npi):
+    if not blank(claim.ordering_npi):
         return
     for ln in claim_facts(claim, ctx).ct_lines:
-        if _blank(ln.ordering_npi):
+        if blank(ln.ordering_npi):
             yield finding(
                 "ORDERING_PROVIDER_MISSING", claim, ln,
                 f"The {ln.procedure_code} line has no ordering provider; Medicare rejects imaging without the "
@@ -61,7 +61,7 @@ def ordering_provider_missing(claim: Claim, ctx: RuleContext) -> Iterator[Findin
             )
 
 
-@rule("NPI_INVALID")
+@rule("NPI_INVALID", when=Trigger.NPI_INVALID)
 def npi_invalid(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Billing, ordering and rendering NPIs on the claim and its chest CT lines must pass the check digit.
 

@@ -2,8 +2,8 @@
 
 A rule is a small pure function ``(claim, ctx) -> Iterable[Finding]`` registered with ``@rule``.
 Modules under ``ctscrub/rules/`` are one rule family each; ``ctscrub.rules.all_rules()`` imports them.
-A rule may name a gate (``when=``): a cheap test of the claim's facts without which it cannot raise
-anything; ``RulePlan`` skips it for claims that fail the gate (most claims fail most gates).
+A rule may name its trigger (``when=``, a ``rules.facts.Trigger``): the condition without which it cannot
+raise anything; ``RulePlan`` skips it for claims that do not meet it (most claims meet few triggers).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ctscrub.model import Claim, Finding, LinePrice, ServiceLine, Severity
 from ctscrub.rules.catalog import RULES
@@ -55,6 +55,8 @@ class RuleContext:
     prices: dict[int, LinePrice] = field(default_factory=dict)
     # Facts of the claim being checked (set by the pipeline around its rules; see rules/facts.py).
     facts: ClaimFacts | None = None
+    # Answers the trigger screen (rules/screen.py) reuses within the upload, bounded there.
+    memo: dict[object, Any] = field(default_factory=dict)
 
     def price_of(self, line: ServiceLine) -> Decimal | None:
         p = self.prices.get(line.number)
@@ -62,16 +64,15 @@ class RuleContext:
 
 
 RuleFn = Callable[[Claim, RuleContext], Iterable[Finding]]
-Gate = Callable[["ClaimFacts"], bool]
 _REGISTERED: list[tuple[tuple[str, ...], RuleFn]] = []
-_GATES: dict[RuleFn, Gate] = {}
+_GATES: dict[RuleFn, int] = {}
 
 
-def rule(*rule_ids: str, when: Gate | None = None) -> Callable[[RuleFn], RuleFn]:
+def rule(*rule_ids: str, when: int | None = None) -> Callable[[RuleFn], RuleFn]:
     """Register a rule function and the rule ids it may raise (checked against the catalog).
 
-    ``when``: a gate that is true for every claim on which the rule can raise a finding or change any
-    state; it must be cheap, since it runs once per claim.
+    ``when``: the trigger every claim meets on which the rule can raise a finding or change any state
+    (``rules/screen.py`` finds a claim's triggers). Without one, the rule runs on every chest CT claim.
     """
     for rid in rule_ids:
         if rid not in RULES:
@@ -90,29 +91,26 @@ def registered() -> list[tuple[tuple[str, ...], RuleFn]]:
     return list(_REGISTERED)
 
 
-def gate_of(fn: RuleFn) -> Gate | None:
+def gate_of(fn: RuleFn) -> int | None:
     return _GATES.get(fn)
 
 
 class RulePlan:
-    """The rules to run on each claim, in registration order, without those whose gate the claim fails.
+    """The rules to run on each claim, in registration order, without those whose trigger it does not meet.
 
-    Each distinct gate runs once per claim; the rule list of each combination of gate outcomes is built
-    once (a few combinations per upload).
+    The rule list of each combination of triggers is built once (a few dozen combinations per upload).
     """
 
     def __init__(self, rules: Iterable[RuleFn]) -> None:
         self.rules = list(rules)
-        self._gates = list(dict.fromkeys(g for g in map(_GATES.get, self.rules) if g is not None))
-        self._by_outcome: dict[tuple[bool, ...], list[RuleFn]] = {}
+        self._by_triggers: dict[int, list[RuleFn]] = {}
 
     def for_claim(self, facts: ClaimFacts) -> list[RuleFn]:
-        outcome = tuple([gate(facts) for gate in self._gates])
-        hit = self._by_outcome.get(outcome)
+        met = facts.triggers
+        hit = self._by_triggers.get(met)
         if hit is None:
-            passed = {g for g, ok in zip(self._gates, outcome, strict=True) if ok}
-            hit = self._by_outcome[outcome] = [fn for fn in self.rules
-                                               if (g := _GATES.get(fn)) is None or g in passed]
+            hit = self._by_triggers[met] = [fn for fn in self.rules
+                                            if (t := _GATES.get(fn)) is None or t & met]
         return hit
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from ctscrub.model import Claim, Finding, Payer, ServiceLine, Severity
 from ctscrub.refdata.policy import policy_for
 from ctscrub.rules.diagnosis import dotted
-from ctscrub.rules.facts import has_ldct
+from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 LDCT = "71271"
@@ -50,7 +50,7 @@ def _screen_lines(claim: Claim) -> Iterator[tuple[ServiceLine, date, dict[str, A
             yield ln, ln.service_date, policy
 
 
-@rule("LDCT_AGE", when=has_ldct)
+@rule("LDCT_AGE", when=Trigger.LDCT)
 def ldct_age(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71271 is covered only inside the payer profile's age range on the date of service.
 
@@ -81,7 +81,7 @@ def ldct_age(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("LDCT_SMOKING_DX", when=has_ldct)
+@rule("LDCT_SMOKING_DX", when=Trigger.LDCT)
 def ldct_smoking_dx(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71271 denies without Z87.891 or F17.210/.211/.213/.218/.219 on the line or the claim (NCD 210.14 edit).
 
@@ -104,7 +104,7 @@ def ldct_smoking_dx(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("LDCT_SYMPTOMATIC", when=has_ldct)
+@rule("LDCT_SYMPTOMATIC", when=Trigger.LDCT)
 def ldct_symptomatic(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71271 is for asymptomatic patients: symptom or finding codes on the line suggest a diagnostic CT."""
     for ln, _dos, policy in _screen_lines(claim):
@@ -127,7 +127,7 @@ def _last_before(dates: list[date], dos: date) -> date | None:
     return max(earlier) if earlier else None
 
 
-@rule("LDCT_FREQUENCY", when=has_ldct)
+@rule("LDCT_FREQUENCY", when=Trigger.LDCT)
 def ldct_frequency(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71271 is annual: payable from the first day after 11 full months past the month of the last screen.
 

@@ -1,0 +1,247 @@
+"""Which rule triggers a claim meets, found in one pass over its chest CT lines.
+
+Each test below is the cheap first condition of one rule (most call the same helper the rule calls), so
+the pipeline can skip every rule that cannot fire: on a clean claim that is nearly all of them. A test
+may be true when its rule then finds nothing (a superset), never the reverse; ``tests/test_hot_path.py``
+checks that on random claims. Answers that depend only on a line's modifiers are memoized per upload.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ctscrub.model import Payer, ServiceLine
+from ctscrub.payment import fee_schedule_quote
+from ctscrub.refdata.policy import policy_for, policy_set
+from ctscrub.rules.claim import lines_total
+from ctscrub.rules.coding import (
+    CONTRAST_PARTNER,
+    DISTINCT_MODIFIERS,
+    REPEAT_MODIFIERS,
+    contrast_problem,
+    ever_deleted,
+    unit_limit,
+)
+from ctscrub.rules.dates import filing_at_risk
+from ctscrub.rules.diagnosis import SCREENING_DX, SCREENING_REASON_TARGETS, unsupported_dx_policy
+from ctscrub.rules.documentation import LINE_CHECKS, LineCheck
+from ctscrub.rules.facts import ClaimFacts, Trigger
+from ctscrub.rules.modifiers import PAYMENT_MODIFIERS, facility_without_26, modifier_issue
+from ctscrub.rules.providers import blank, npi_valid
+from ctscrub.rules.screening import LDCT
+
+if TYPE_CHECKING:
+    from ctscrub.rules.registry import RuleContext
+
+T = Trigger
+_MEMO_LIMIT = 1 << 15  # screen answers remembered per upload (bounds memory on hostile files)
+
+
+def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
+    """The ``Trigger`` flags of the claim being checked (only claims with a chest CT line are screened)."""
+    claim = facts.claim
+    codes = facts.codes
+    met = 0
+    if not codes.isdisjoint(ever_deleted()):
+        met |= T.DELETED_CODE
+    if LDCT in codes:
+        met |= T.LDCT
+    if claim.documented:
+        met |= _documentation_triggers(facts)
+    if claim.total_charge is not None and lines_total(claim) != claim.total_charge:
+        met |= T.TOTAL_CHARGE
+    if claim.frequency_code is not None and not claim.has_original_reference:
+        met |= T.FREQUENCY_WITHOUT_REF
+    ct_lines = facts.ct_lines
+    if not ct_lines:
+        return met
+    claim_ordering = (claim.ordering_npi or "").strip()
+    claim_rendering = (claim.rendering_npi or "").strip()
+    for npi in (claim.billing_npi, claim_ordering, claim_rendering):
+        if npi and (npi := npi.strip()) and not npi_valid(npi):
+            met |= T.NPI_INVALID
+    memo = ctx.memo
+    as_of = ctx.as_of
+    day_codes: dict[date, tuple[str, ...]] | None = None
+    for ln in ct_lines:
+        dos = ln.service_date
+        # Everything that depends only on the line's own values, the claim's payer and locality and the
+        # reference versions in force on its date: memoized (a file has few distinct such lines).
+        key = (ln.procedure_code, ln.modifiers, _date_class(dos, ctx), ln.service_date_end is None,
+               ln.place_of_service, ln.diagnosis_codes, ln.diagnosis_pointers_invalid, ln.units,
+               ln.documentation.contrast, claim.payer, claim.locality)
+        hit = memo.get(key)
+        if hit is None:
+            hit = _line_triggers(ln, facts, ctx)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = hit
+        bits, fee = hit
+        met |= bits
+        charge = ln.charge
+        if fee is not None and charge is not None and 0 < charge < fee:
+            met |= T.CHARGE_BELOW
+        if not claim_ordering and blank(ln.ordering_npi):
+            met |= T.NO_ORDERING
+        npi = ln.ordering_npi
+        if npi and (npi := npi.strip()) and npi != claim_ordering and not npi_valid(npi):
+            met |= T.NPI_INVALID
+        npi = ln.rendering_npi
+        if npi and (npi := npi.strip()) and npi != claim_rendering and not npi_valid(npi):
+            met |= T.NPI_INVALID
+        if ln.service_date_end is not None and ln.service_date_end > as_of:
+            met |= T.DOS_FUTURE
+        if dos is not None:
+            if day_codes is None:
+                day_codes = _day_codes(facts, ctx)
+            met |= _same_day_triggers(ln, day_codes[dos], ctx)
+    return met
+
+
+def _date_class(dos: date | None, ctx: RuleContext) -> tuple[object, ...] | None:
+    """The reference versions in force on ``dos`` and where it stands against the processing date: two
+    dates of one class get the same answer from every line-level test."""
+    if dos is None:
+        return None
+    memo = ctx.memo
+    key = ("date", dos)
+    hit = memo.get(key)
+    if hit is None:
+        version_key = getattr(ctx.refdata, "version_key", None)  # rule-test stand-ins lack it: use the date
+        as_of = ctx.as_of
+        hit = memo[key] = (version_key(dos) if version_key is not None else dos, dos > as_of,
+                           filing_at_risk(dos, as_of, True), filing_at_risk(dos, as_of, False))
+    return hit  # type: ignore[no-any-return]
+
+
+def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> tuple[int, Decimal | None]:
+    """(triggers, Medicare fee schedule amount a positive charge must reach) of one chest CT line, from its
+    own values, the claim's payer and locality and the date of service: the memoized part of the screen."""
+    claim = facts.claim
+    code, dos = ln.procedure_code, ln.service_date
+    met = 0
+    if ln.modifiers:
+        met |= _modifier_triggers(ln.modifiers, dos)
+    if facility_without_26(ln) is not None:
+        met |= T.FACILITY_WITHOUT_26
+    pos_table = policy_for("place_of_service", dos)
+    if pos_table is not None and (ln.place_of_service or "").strip() not in policy_set(pos_table, "valid"):
+        met |= T.POS_INVALID
+    met |= _diagnosis_triggers(ln, ctx)
+    if dos is not None and ln.service_date_end is None and dos > ctx.as_of:
+        met |= T.DOS_FUTURE
+    if dos is not None and filing_at_risk(dos, ctx.as_of, claim.payer is Payer.MEDICARE):
+        met |= T.TIMELY_FILING
+    contrast = ln.documentation.contrast
+    if contrast and (contrast := contrast.strip().lower()) and contrast_problem(code, contrast) is not None:
+        met |= T.CONTRAST_DOCUMENTED
+    limit = unit_limit(ctx, code, dos)
+    if limit is not None and ln.units > limit.units:
+        met |= T.UNITS
+    fee = None
+    if claim.payer is Payer.MEDICARE and not ln.has_modifier("52"):
+        quoted = fee_schedule_quote(claim, ln, ctx.refdata)
+        fee = quoted[0].amount if quoted is not None else None
+    return met, fee
+
+
+def _documentation_triggers(facts: ClaimFacts) -> int:
+    """DOCUMENTED when a checklist item the input carries is missing for the claim or a chest CT line."""
+    claim = facts.claim
+    if not facts.ct_lines:
+        return 0
+    if "beneficiary_name" in claim.documented and not claim.has_beneficiary_name:
+        return T.DOCUMENTED
+    checks = _line_checks(claim.documented)
+    if checks and any(c.missing(ln) for ln in facts.ct_lines for c in checks):
+        return T.DOCUMENTED
+    return 0
+
+
+@lru_cache(maxsize=256)  # one documented set per file
+def _line_checks(documented: frozenset[str]) -> tuple[LineCheck, ...]:
+    return tuple(c for c in LINE_CHECKS if c.item in documented)
+
+
+def _day_codes(facts: ClaimFacts, ctx: RuleContext) -> dict[date, tuple[str, ...]]:
+    """The procedure codes billed for the patient on each date of the claim's lines: this claim's lines,
+    then the earlier claims' lines the upload index still holds."""
+    by_date: dict[date, list[str]] = {}
+    for ln in facts.claim.lines:
+        if ln.service_date is not None:
+            by_date.setdefault(ln.service_date, []).append(ln.procedure_code)
+    index = ctx.patient_day_lines
+    if index:
+        key = facts.patient_key()
+        for dos, day in by_date.items():
+            seen = index.get((key, dos))
+            if seen:
+                day.extend(s.code for s in seen)
+    return {dos: tuple(day) for dos, day in by_date.items()}
+
+
+def _same_day_triggers(ln: ServiceLine, day: tuple[str, ...], ctx: RuleContext) -> int:
+    """Triggers of the rules that compare a chest CT line with the patient's other lines that date."""
+    if len(day) == 1:  # only the line itself
+        return 0
+    code = ln.procedure_code
+    key = ("day", code, day, _date_class(ln.service_date, ctx))
+    memo = ctx.memo
+    met = memo.get(key)
+    if met is None:
+        met = memo[key] = _day_triggers(code, day, ln.service_date, ctx)
+    return met  # type: ignore[no-any-return]
+
+
+def _day_triggers(code: str, day: tuple[str, ...], dos: date | None, ctx: RuleContext) -> int:
+    others = list(day)
+    others.remove(code)  # the line itself
+    met = 0
+    if code in others:
+        met |= T.SAME_CODE_TWICE | T.UNITS  # a per-day unit limit adds the units of the same code
+    partner = CONTRAST_PARTNER.get(code)
+    if partner is not None and partner in others:
+        met |= T.CONTRAST_PAIR
+    ptp_edit = ctx.refdata.ptp_edit
+    for other in set(others):
+        if other != code and (ptp_edit(other, code, dos) is not None or ptp_edit(code, other, dos) is not None):
+            met |= T.CODE_PAIR
+            break
+    return met
+
+
+def _modifier_triggers(modifiers: tuple[str, ...], dos: date | None) -> int:
+    table = policy_for("modifiers", dos)
+    met = 0
+    if table is not None and any(modifier_issue(m, table) is not None for m in modifiers):
+        met |= T.MODIFIER_INVALID
+    if len(modifiers) > 1 and (("26" in modifiers and "TC" in modifiers) or ("76" in modifiers and "77" in modifiers)):
+        met |= T.MODIFIER_CONFLICT
+    if dos is not None and any(m in REPEAT_MODIFIERS for m in modifiers):
+        met |= T.REPEAT_MODIFIER
+    if dos is not None and any(m in DISTINCT_MODIFIERS for m in modifiers):
+        met |= T.DISTINCT_MODIFIER
+    if any(m in PAYMENT_MODIFIERS for m in modifiers):
+        met |= T.PAYMENT_MODIFIER
+    return met
+
+
+def _diagnosis_triggers(ln: ServiceLine, ctx: RuleContext) -> int:
+    dx = ln.diagnosis_codes
+    met = T.DX_MISSING if ln.diagnosis_pointers_invalid or not dx else 0
+    if not dx:
+        return met
+    billable = ctx.refdata.icd10_billable
+    dos = ln.service_date
+    for code in dx:  # also records a missing code set, as DX_INVALID would
+        if billable(code, dos) is False:
+            met |= T.DX_INVALID
+            break
+    if unsupported_dx_policy(ln) is not None:
+        met |= T.DX_NOT_SUPPORTING
+    if ln.procedure_code in SCREENING_REASON_TARGETS and SCREENING_DX in dx:
+        met |= T.SCREENING_DX
+    return met
