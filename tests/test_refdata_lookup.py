@@ -211,9 +211,9 @@ def test_the_version_key_names_every_bundled_policy_table_and_changes_exactly_wi
 def test_the_version_key_changes_where_an_imported_dataset_takes_effect(imported: Path) -> None:
     rd = load_reference_data()
     start = next(m for m in rd.manifests("ncci-ptp")).effective_from
-    key = rd.version_key(start)
-    assert key is not None
-    for kind in ("ncci-ptp", "mue"):  # the imported sets in force are named by the key
+    keys = rd.version_key(start - timedelta(days=1)), rd.version_key(start)
+    named = {number: versions for versions, number in rd._versions.items()}  # what each key number stands for
+    before, on = named[keys[0]], named[keys[1]]  # type: ignore[index]
+    for kind in ("ncci-ptp", "mue"):  # the imported sets in force are part of the key
         ds = rd.dataset_in_force(kind, start)
-        assert ds is not None and id(ds) in key
-        assert id(ds) not in (rd.version_key(start - timedelta(days=1)) or ())
+        assert ds is not None and id(ds) in on and id(ds) not in before

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ctscrub.model import Claim, LinePrice, Payer, ServiceLine
+from ctscrub.model import CHEST_CT_CODES, Claim, LinePrice, Payer, ServiceLine
 from ctscrub.refdata.policy import policy_for
 from ctscrub.refdata.tables import NATIONAL, FeeSchedule, Gpci, GpciTable, OppsCapTable, PfsRow
 
@@ -287,35 +287,37 @@ def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQ
 def price_claim(claim: Claim, refdata: ReferenceData, ctx: Any = None) -> list[LinePrice]:
     """One ``LinePrice`` per chest CT line of ``claim``; ``allowed`` is None where it cannot be known."""
     cache: dict[object, Any] | None = getattr(refdata, "pricing_cache", None)
+    if cache is None:  # rule-test stand-ins have no per-upload cache
+        cache = {}
     version_key = getattr(refdata, "version_key", None)  # rule-test stand-ins lack it: key on the date
     quoted: list[tuple[ServiceLine, _LineQuote]] = []
     for ln in claim.lines:
-        if not ln.is_chest_ct:
+        if ln.procedure_code not in CHEST_CT_CODES:
             continue
         # A file has few kinds of chest CT line: each is priced once per upload, not once per line.
         dos = ln.service_date
-        key = ("quote", version_key(dos) if version_key is not None else dos, ln.procedure_code, ln.modifiers,
+        key = (version_key(dos) if version_key is not None else dos, ln.procedure_code, ln.modifiers,
                ln.place_of_service, claim.payer, claim.locality)
-        lq = cache.get(key) if cache is not None else None
+        lq = cache.get(key)
         if lq is None:
             lq = _line_quote(claim, ln, refdata)
-            if cache is not None:
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                cache[key] = lq
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[key] = lq
         quoted.append((ln, lq))
     ranks: dict[int, int] = {}
     if len(quoted) > 1:
         ranks = _mppr_ranks([(ln, lq.quote) for ln, lq in quoted if lq.quote is not None])
     out: list[LinePrice] = []
+    claim_id = claim.claim_id
     for ln, lq in quoted:
         if lq.why is not None:
-            out.append(LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, None, lq.why, None))
+            out.append(LinePrice(claim_id, ln.number, ln.procedure_code, ln.modifiers, None, lq.why, None))
             continue
-        rank = ranks.get(ln.number, 1)
+        rank = ranks.get(ln.number, 1) if ranks else 1
         priced = lq.by_rank.get(rank)
         if priced is None:
             priced = lq.by_rank[rank] = _amount_and_basis(claim, ln, lq.quote, lq.setting, rank,  # type: ignore[arg-type]
                                                           lq.facility)
-        out.append(LinePrice(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, *priced))
+        out.append(LinePrice(claim_id, ln.number, ln.procedure_code, ln.modifiers, *priced))
     return out

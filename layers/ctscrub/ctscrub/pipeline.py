@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 from ctscrub import RULESET_VERSION
 from ctscrub.formats import FileRejected, open_reader
 from ctscrub.formats.stream import Readable
-from ctscrub.model import Claim, ClaimResult, Finding, Severity
+from ctscrub.model import Claim, ClaimResult, Finding, LinePrice, Severity
+from ctscrub.payment import price_claim
 from ctscrub.rules import RuleContext, all_rules, finding
 from ctscrub.rules.facts import ClaimFacts
 from ctscrub.rules.registry import RulePlan, ScreeningHistory, SeenLine
@@ -97,11 +98,9 @@ def _sort_key(f: Finding) -> tuple[bool, int, int, str]:
 
 def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFacts) -> ClaimResult:
     """Price the chest CT lines, run the rules that can fire on the claim, and return the claim's result."""
-    from ctscrub.payment import price_claim
-
-    findings = list(claim.reader_findings)
+    findings = list(claim.reader_findings) if claim.reader_findings else []
     chest_ct = len(facts.ct_lines)
-    prices = []
+    prices: list[LinePrice] = []
     # Every rule concerns chest CT lines (or the deleted G0297): other claims are read, indexed for
     # same-patient checks, and skip pricing and the rules entirely.
     if chest_ct or "G0297" in facts.codes:
@@ -113,16 +112,9 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
                 findings.extend(rule_fn(claim, ctx))
         finally:
             ctx.facts = None
-    if len(findings) > 1:
-        findings.sort(key=_sort_key)
-    return ClaimResult(
-        claim_id=claim.claim_id,
-        findings=findings,
-        prices=prices,
-        line_count=len(claim.lines),
-        chest_ct_line_count=chest_ct,
-        payer=claim.payer,
-    )
+        if len(findings) > 1:
+            findings.sort(key=_sort_key)
+    return ClaimResult(claim.claim_id, findings, prices, len(claim.lines), chest_ct, claim.payer)
 
 
 PATIENT_DAY_WINDOW = 10_000
@@ -138,18 +130,23 @@ usual order, are always fully covered). Claims inside one claim are always compa
 def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
     """Index the claim's lines by patient and date for the rules that compare across claims."""
     index = ctx.patient_day_lines
-    key = None
+    patient = None
+    last_dos = group = None  # a claim's lines usually share one date: look its group up once
     for ln in claim.lines:
-        if ln.service_date is None:
+        dos = ln.service_date
+        if dos is None:
             continue
-        if key is None:
-            key = facts.patient_key()
-        group = index.get((key, ln.service_date))
-        if group is None:
-            group = index[(key, ln.service_date)] = []
-            if len(index) > PATIENT_DAY_WINDOW:  # dicts keep insertion order: drop the oldest group
-                del index[next(iter(index))]
-        group.append(SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
+        if dos != last_dos:
+            if patient is None:
+                patient = facts.patient_key()
+            key = (patient, dos)
+            group = index.get(key)
+            if group is None:
+                group = index[key] = []
+                if len(index) > PATIENT_DAY_WINDOW:  # dicts keep insertion order: drop the oldest group
+                    del index[next(iter(index))]
+            last_dos = dos
+        group.append(SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,  # type: ignore[union-attr]
                               ln.rendering_npi or claim.rendering_npi))
 
 
@@ -188,14 +185,17 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
             summary.claims += 1
             summary.lines += result.line_count
             summary.chest_ct_lines += result.chest_ct_line_count
-            for f in result.findings:
-                summary.by_severity[f.severity.value] += 1
-                summary.by_rule[f.rule] += 1
-            if result.error_count:
-                summary.claims_with_errors += 1
-            summary.expected_allowed += sum((p.allowed for p in result.prices if p.allowed is not None),
-                                            Decimal(0))
-            summary.amount_at_stake += result.amount_at_stake()
+            if result.findings:
+                by_severity, by_rule = summary.by_severity, summary.by_rule
+                for f in result.findings:
+                    by_severity[f.severity.value] += 1
+                    by_rule[f.rule] += 1
+                if result.error_count:
+                    summary.claims_with_errors += 1
+                    summary.amount_at_stake += result.amount_at_stake()
+            for p in result.prices:
+                if p.allowed is not None:
+                    summary.expected_allowed += p.allowed
             for sink in sinks:
                 sink.claim(result)
         if summary.claims == 0 and not any(f.severity is Severity.ERROR for f in reader.file_findings):

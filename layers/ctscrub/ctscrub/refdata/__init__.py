@@ -64,15 +64,17 @@ class ReferenceData:
         self._icd10_memo: dict[tuple[str, date | None], bool | None] = {}
         self._ptp_memo: dict[tuple[str, str, date | None], PtpEdit | None] = {}
         self._mue_memo: dict[tuple[str, date | None], MueLimit | None] = {}
-        self._version_keys: dict[date, tuple[object, ...]] = {}
+        self._version_keys: dict[date, int] = {}
+        self._versions: dict[tuple[object, ...], int] = {}
 
-    def version_key(self, dos: date | None) -> tuple[object, ...] | None:
-        """What identifies every reference answer for ``dos``: the year and fiscal year (notes and amounts
-        name them), each dataset in force, and each bundled policy table version in force.
+    def version_key(self, dos: date | None) -> int | None:
+        """A small number naming every reference answer for ``dos``: equal for two dates with the same year
+        and fiscal year (notes and amounts name them), the same datasets in force and the same bundled
+        policy table versions in force.
 
-        Two dates with the same key get the same answer to every date-dependent question the rules and
-        pricing ask, so answers can be memoized per key instead of per date (a file spans many dates but
-        few keys). None for a line without a date of service.
+        Such dates get the same answer to every date-dependent question the rules and pricing ask, so
+        answers can be memoized per key instead of per date (a file spans many dates but few keys). None
+        for a line without a date of service. Numbers are comparable within this upload view only.
         """
         if dos is None:
             return None
@@ -81,10 +83,11 @@ class ReferenceData:
             from ctscrub.refdata.policy import POLICY_NAMES, policy_for
 
             by_kind = self._loaded.by_kind
-            key = (dos.year, _fy(dos),
-                   *(id(self.dataset_in_force(kind, dos)) for kind in sorted(by_kind) if kind != "ncci-ptp"),
-                   *(id(ds) for ds in by_kind.get("ncci-ptp", ()) if ds.manifest.covers(dos)),
-                   *(id(policy_for(name, dos)) for name in POLICY_NAMES))
+            versions = (dos.year, _fy(dos),
+                        *(id(self.dataset_in_force(kind, dos)) for kind in sorted(by_kind) if kind != "ncci-ptp"),
+                        *(id(ds) for ds in by_kind.get("ncci-ptp", ()) if ds.manifest.covers(dos)),
+                        *(id(policy_for(name, dos)) for name in POLICY_NAMES))
+            key = self._versions.setdefault(versions, len(self._versions))
             _remember(self._version_keys, dos, key)
         return key
 

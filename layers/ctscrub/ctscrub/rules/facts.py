@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ctscrub.model import CHEST_CT_CODES, Claim, ServiceLine
 
 if TYPE_CHECKING:
-    from ctscrub.rules.registry import RuleContext
+    from ctscrub.rules.registry import RuleContext, SeenLine
 
 
 @dataclass(slots=True)  # not frozen: frozen dataclasses are several times slower to build
@@ -82,7 +82,7 @@ class Trigger:
     FREQUENCY_WITHOUT_REF = 1 << 25  # a frequency code without REF*F8
 
 
-_NO_PEERS: list[Peer] = []  # shared empty answer; rules only read peer lists
+_NO_PEERS: list[Peer | SeenLine] = []  # shared empty answer; rules only read peer lists
 
 
 class ClaimFacts:
@@ -105,7 +105,7 @@ class ClaimFacts:
                     self.ct_modifiers = True
         self._key: str | None = None
         self._by_date: dict[date, list[ServiceLine]] | None = None
-        self._peers: dict[int, list[Peer]] = {}
+        self._peers: dict[int, list[Peer | SeenLine]] = {}
         self._triggers: int | None = None
 
     @property
@@ -123,7 +123,7 @@ class ClaimFacts:
             self._key = self.claim.patient_key()
         return self._key
 
-    def peers(self, ln: ServiceLine) -> list[Peer]:
+    def peers(self, ln: ServiceLine) -> list[Peer | SeenLine]:
         """The patient's other lines on ``ln``'s date: this claim's, and earlier claims' of the upload.
 
         Later claims of the upload are not seen yet, so a cross-claim finding lands on the later line.
@@ -135,11 +135,9 @@ class ClaimFacts:
         hit = self._peers.get(id(ln))
         if hit is not None:
             return hit
-        out: list[Peer] = []
         index = self._ctx.patient_day_lines
-        if index:
-            for s in index.get((self.patient_key(), dos), ()):
-                out.append(Peer(s.claim_id, s.line, s.code, s.modifiers, s.units, False, True))
+        # earlier claims' lines (SeenLine reads as a Peer), then this claim's other lines that date
+        out: list[Peer | SeenLine] = list(index.get((self.patient_key(), dos), ())) if index else []
         by_date = self._by_date
         if by_date is None:
             by_date = self._by_date = {}

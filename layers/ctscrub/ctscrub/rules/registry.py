@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ctscrub.model import Claim, Finding, LinePrice, ServiceLine, Severity
 from ctscrub.rules.catalog import RULES
@@ -32,7 +32,11 @@ class ScreeningHistory(Protocol):
 
 @dataclass(slots=True)
 class SeenLine:
-    """A line seen earlier in the same upload, for same-patient same-date checks across claims."""
+    """A line of an earlier claim of the upload, for same-patient same-date checks across claims.
+
+    It reads as a ``rules.facts.Peer`` of the later claim's lines (always another claim, always billed
+    before), so the index entries serve as peers without being copied.
+    """
 
     claim_id: str
     line: int
@@ -40,6 +44,14 @@ class SeenLine:
     modifiers: tuple[str, ...]
     units: Decimal = Decimal(1)
     rendering_npi: str | None = None  # line or claim rendering provider, for same-provider edits
+    same_claim: ClassVar[bool] = False
+    before: ClassVar[bool] = True
+
+    def ref(self) -> str:
+        return f"line {self.line} of claim {self.claim_id}"
+
+    def has_modifier(self, *mods: str) -> bool:
+        return any(m in self.modifiers for m in mods)
 
 
 @dataclass

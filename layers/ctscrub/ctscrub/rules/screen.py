@@ -64,57 +64,64 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
         if npi and (npi := npi.strip()) and not npi_valid(npi):
             met |= T.NPI_INVALID
     memo = ctx.memo
-    as_of = ctx.as_of
+    payer, locality = claim.payer, claim.locality
     day_codes: dict[date, tuple[str, ...]] | None = None
     for ln in ct_lines:
         dos = ln.service_date
+        date_class = memo.get(dos) if dos is not None else None
+        if date_class is None and dos is not None:
+            date_class = _date_class(dos, ctx)
         # Everything that depends only on the line's own values, the claim's payer and locality and the
         # reference versions in force on its date: memoized (a file has few distinct such lines).
-        key = (ln.procedure_code, ln.modifiers, _date_class(dos, ctx), ln.service_date_end is None,
-               ln.place_of_service, ln.diagnosis_codes, ln.diagnosis_pointers_invalid, ln.units,
-               ln.documentation.contrast, claim.payer, claim.locality)
+        end = ln.service_date_end
+        key = (ln.procedure_code, ln.modifiers, date_class, end is None, ln.place_of_service, ln.diagnosis_codes,
+               ln.diagnosis_pointers_invalid, ln.units, ln.documentation.contrast, payer, locality)
         hit = memo.get(key)
         if hit is None:
             hit = _line_triggers(ln, facts, ctx)
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()
             memo[key] = hit
-        bits, fee = hit
-        met |= bits
-        charge = ln.charge
+        met |= hit[0]
+        fee, charge = hit[1], ln.charge
         if fee is not None and charge is not None and 0 < charge < fee:
             met |= T.CHARGE_BELOW
-        if not claim_ordering and blank(ln.ordering_npi):
-            met |= T.NO_ORDERING
         npi = ln.ordering_npi
-        if npi and (npi := npi.strip()) and npi != claim_ordering and not npi_valid(npi):
+        if not claim_ordering and blank(npi):
+            met |= T.NO_ORDERING
+        # most lines repeat the claim's providers: compare before stripping
+        if npi and npi != claim_ordering and (npi := npi.strip()) and npi != claim_ordering and not npi_valid(npi):
             met |= T.NPI_INVALID
         npi = ln.rendering_npi
-        if npi and (npi := npi.strip()) and npi != claim_rendering and not npi_valid(npi):
+        if npi and npi != claim_rendering and (npi := npi.strip()) and npi != claim_rendering \
+                and not npi_valid(npi):
             met |= T.NPI_INVALID
-        if ln.service_date_end is not None and ln.service_date_end > as_of:
+        if end is not None and end > ctx.as_of:
             met |= T.DOS_FUTURE
         if dos is not None:
             if day_codes is None:
                 day_codes = _day_codes(facts, ctx)
-            met |= _same_day_triggers(ln, day_codes[dos], ctx)
+            day = day_codes[dos]
+            if len(day) > 1:
+                met |= _same_day_triggers(ln.procedure_code, day, dos, date_class, ctx)
     return met
 
 
-def _date_class(dos: date | None, ctx: RuleContext) -> tuple[object, ...] | None:
-    """The reference versions in force on ``dos`` and where it stands against the processing date: two
-    dates of one class get the same answer from every line-level test."""
+def _date_class(dos: date | None, ctx: RuleContext) -> object:
+    """The reference versions in force on ``dos`` and where it stands against the processing date, as a
+    small number (cheap to hash in memo keys): two dates of one class get the same answer from every
+    line-level test."""
     if dos is None:
         return None
     memo = ctx.memo
-    key = ("date", dos)
-    hit = memo.get(key)
+    hit = memo.get(dos)
     if hit is None:
         version_key = getattr(ctx.refdata, "version_key", None)  # rule-test stand-ins lack it: use the date
         as_of = ctx.as_of
-        hit = memo[key] = (version_key(dos) if version_key is not None else dos, dos > as_of,
-                           filing_at_risk(dos, as_of, True), filing_at_risk(dos, as_of, False))
-    return hit  # type: ignore[no-any-return]
+        cls = ("date class", version_key(dos) if version_key is not None else dos, dos > as_of,
+               filing_at_risk(dos, as_of, True), filing_at_risk(dos, as_of, False))
+        hit = memo[dos] = memo.setdefault(cls, len(memo))
+    return hit
 
 
 def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> tuple[int, Decimal | None]:
@@ -183,16 +190,13 @@ def _day_codes(facts: ClaimFacts, ctx: RuleContext) -> dict[date, tuple[str, ...
     return {dos: tuple(day) for dos, day in by_date.items()}
 
 
-def _same_day_triggers(ln: ServiceLine, day: tuple[str, ...], ctx: RuleContext) -> int:
+def _same_day_triggers(code: str, day: tuple[str, ...], dos: date, date_class: object, ctx: RuleContext) -> int:
     """Triggers of the rules that compare a chest CT line with the patient's other lines that date."""
-    if len(day) == 1:  # only the line itself
-        return 0
-    code = ln.procedure_code
-    key = ("day", code, day, _date_class(ln.service_date, ctx))
+    key = ("day", code, day, date_class)
     memo = ctx.memo
     met = memo.get(key)
     if met is None:
-        met = memo[key] = _day_triggers(code, day, ln.service_date, ctx)
+        met = memo[key] = _day_triggers(code, day, dos, ctx)
     return met  # type: ignore[no-any-return]
 
 
