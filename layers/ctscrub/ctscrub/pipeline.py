@@ -143,8 +143,8 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
             group = index.get(key)
             if group is None:
                 group = index[key] = []
-                if len(index) > PATIENT_DAY_WINDOW:  # dicts keep insertion order: drop the oldest group
-                    del index[next(iter(index))]
+                if len(index) > PATIENT_DAY_WINDOW:
+                    index.popitem(last=False)  # the oldest group (O(1) on an OrderedDict, unlike a dict)
             last_dos = dos
         group.append(SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,  # type: ignore[union-attr]
                               ln.rendering_npi or claim.rendering_npi))

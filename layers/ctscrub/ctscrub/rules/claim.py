@@ -15,6 +15,7 @@ from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 _FREQUENCY_MEANING = {"7": "a replacement of a prior claim", "8": "a void of a prior claim"}
+REPLACING_FREQUENCIES = frozenset(_FREQUENCY_MEANING)  # CLM05-3 codes that must name the original claim
 
 
 def _in_scope(claim: Claim) -> bool:

@@ -71,7 +71,7 @@ class Trigger:
     DX_INVALID = 1 << 14
     DX_NOT_SUPPORTING = 1 << 15
     SCREENING_DX = 1 << 16  # Z12.2 on 71250/71260/71270
-    LDCT = 1 << 17  # 71271 billed (the screening rules; LDCT_FREQUENCY records every screen)
+    LDCT = 1 << 17  # 71271 billed (LDCT_FREQUENCY checks and records every screen)
     NO_ORDERING = 1 << 18
     NPI_INVALID = 1 << 19
     DOCUMENTED = 1 << 20  # the input carries documentation checklist items
@@ -80,6 +80,9 @@ class Trigger:
     CHARGE_BELOW = 1 << 23  # a Medicare charge below the fee schedule amount
     TOTAL_CHARGE = 1 << 24  # CLM02 differs from the sum of the line charges
     FREQUENCY_WITHOUT_REF = 1 << 25  # a frequency code without REF*F8
+    LDCT_AGE = 1 << 26  # a 71271 outside the payer profile's ages
+    LDCT_NO_TOBACCO = 1 << 27  # a 71271 without a tobacco-use diagnosis on the line or the claim
+    LDCT_SYMPTOMS = 1 << 28  # a 71271 with symptom or finding codes
 
 
 _NO_PEERS: list[Peer | SeenLine] = []  # shared empty answer; rules only read peer lists

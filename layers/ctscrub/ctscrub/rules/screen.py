@@ -13,10 +13,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ctscrub.model import Payer, ServiceLine
+from ctscrub.model import Claim, Payer, ServiceLine
 from ctscrub.payment import fee_schedule_quote
 from ctscrub.refdata.policy import policy_for, policy_set
-from ctscrub.rules.claim import lines_total
+from ctscrub.rules.claim import REPLACING_FREQUENCIES, lines_total
 from ctscrub.rules.coding import (
     CONTRAST_PARTNER,
     DISTINCT_MODIFIERS,
@@ -31,7 +31,7 @@ from ctscrub.rules.documentation import LINE_CHECKS, LineCheck
 from ctscrub.rules.facts import ClaimFacts, Trigger
 from ctscrub.rules.modifiers import PAYMENT_MODIFIERS, facility_without_26, modifier_issue
 from ctscrub.rules.providers import blank, npi_valid
-from ctscrub.rules.screening import LDCT
+from ctscrub.rules.screening import LDCT, has_tobacco_dx, in_age_range, screen_lines, symptom_codes
 
 if TYPE_CHECKING:
     from ctscrub.rules.registry import RuleContext
@@ -48,12 +48,13 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     if not codes.isdisjoint(ever_deleted()):
         met |= T.DELETED_CODE
     if LDCT in codes:
-        met |= T.LDCT
+        met |= T.LDCT | _screening_triggers(claim)
     if claim.documented:
         met |= _documentation_triggers(facts)
     if claim.total_charge is not None and lines_total(claim) != claim.total_charge:
         met |= T.TOTAL_CHARGE
-    if claim.frequency_code is not None and not claim.has_original_reference:
+    if claim.frequency_code is not None and not claim.has_original_reference \
+            and claim.frequency_code.strip() in REPLACING_FREQUENCIES:
         met |= T.FREQUENCY_WITHOUT_REF
     ct_lines = facts.ct_lines
     if not ct_lines:
@@ -104,6 +105,20 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
             day = day_codes[dos]
             if len(day) > 1:
                 met |= _same_day_triggers(ln.procedure_code, day, dos, date_class, ctx)
+    return met
+
+
+def _screening_triggers(claim: Claim) -> int:
+    """The LDCT rules' own conditions, on the claim's 71271 lines (they need the claim's birth date and
+    diagnoses, so they are not part of the line memo)."""
+    met = 0
+    for ln, dos, policy in screen_lines(claim):
+        if not in_age_range(claim, dos, policy):
+            met |= T.LDCT_AGE
+        if not has_tobacco_dx(claim, ln, policy):
+            met |= T.LDCT_NO_TOBACCO
+        if symptom_codes(ln, policy):
+            met |= T.LDCT_SYMPTOMS
     return met
 
 
@@ -162,9 +177,11 @@ def _documentation_triggers(facts: ClaimFacts) -> int:
         return 0
     if "beneficiary_name" in claim.documented and not claim.has_beneficiary_name:
         return T.DOCUMENTED
-    checks = _line_checks(claim.documented)
-    if checks and any(c.missing(ln) for ln in facts.ct_lines for c in checks):
-        return T.DOCUMENTED
+    for check in _line_checks(claim.documented):
+        missing = check.missing
+        for ln in facts.ct_lines:
+            if missing(ln):
+                return T.DOCUMENTED
     return 0
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ctscrub.model import Claim, Finding, Payer, ServiceLine, Severity
-from ctscrub.refdata.policy import policy_for
+from ctscrub.refdata.policy import policy_for, policy_set
 from ctscrub.rules.diagnosis import dotted
 from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
@@ -40,7 +40,27 @@ def next_eligible(last_screen: date, full_months: int) -> date:
     return date(last_screen.year + months // 12, months % 12 + 1, 1)
 
 
-def _screen_lines(claim: Claim) -> Iterator[tuple[ServiceLine, date, dict[str, Any]]]:
+def in_age_range(claim: Claim, dos: date, policy: dict[str, Any]) -> bool:
+    """The patient's age on ``dos`` is inside the payer profile's range (True without a birth date)."""
+    if claim.birth_date is None:
+        return True
+    low, high = policy["age"][claim.payer.value]
+    return bool(low <= age_on(claim.birth_date, dos) <= high)
+
+
+def has_tobacco_dx(claim: Claim, ln: ServiceLine, policy: dict[str, Any]) -> bool:
+    tobacco = policy_set(policy, "tobacco_codes")
+    return not (tobacco.isdisjoint(ln.diagnosis_codes) and tobacco.isdisjoint(claim.diagnosis_codes))
+
+
+def symptom_codes(ln: ServiceLine, policy: dict[str, Any]) -> list[str]:
+    prefixes: tuple[str, ...] | None = policy.get("_symptom_prefixes")
+    if prefixes is None:  # built once per policy version (versions are cached objects)
+        prefixes = policy["_symptom_prefixes"] = tuple(policy["symptom_prefixes"])
+    return [c for c in dict.fromkeys(ln.diagnosis_codes) if c.startswith(prefixes)]
+
+
+def screen_lines(claim: Claim) -> Iterator[tuple[ServiceLine, date, dict[str, Any]]]:
     """The claim's 71271 lines that have a date of service covered by the LDCT policy table."""
     for ln in claim.lines:
         if ln.procedure_code != LDCT or ln.service_date is None:
@@ -50,7 +70,7 @@ def _screen_lines(claim: Claim) -> Iterator[tuple[ServiceLine, date, dict[str, A
             yield ln, ln.service_date, policy
 
 
-@rule("LDCT_AGE", when=Trigger.LDCT)
+@rule("LDCT_AGE", when=Trigger.LDCT_AGE)
 def ldct_age(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71271 is covered only inside the payer profile's age range on the date of service.
 
@@ -60,11 +80,11 @@ def ldct_age(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     if claim.birth_date is None:
         return
     profile = claim.payer.value
-    for ln, dos, policy in _screen_lines(claim):
+    for ln, dos, policy in screen_lines(claim):
+        if in_age_range(claim, dos, policy):
+            continue
         low, high = policy["age"][profile]
         age = age_on(claim.birth_date, dos)
-        if low <= age <= high:
-            continue
         basis = policy["age_source"][profile]
         if claim.payer is Payer.MEDICARE:
             suggestion = ("If the CT was done for symptoms or a finding, bill the diagnostic code (71250) with "
@@ -81,15 +101,14 @@ def ldct_age(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("LDCT_SMOKING_DX", when=Trigger.LDCT)
+@rule("LDCT_SMOKING_DX", when=Trigger.LDCT_NO_TOBACCO)
 def ldct_smoking_dx(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71271 denies without Z87.891 or F17.210/.211/.213/.218/.219 on the line or the claim (NCD 210.14 edit).
 
     Medicare: error. Commercial: warning, since the diagnosis edit is Medicare's claim processing rule.
     """
-    for ln, _dos, policy in _screen_lines(claim):
-        tobacco = set(policy["tobacco_codes"])
-        if tobacco.intersection(ln.diagnosis_codes) or tobacco.intersection(claim.diagnosis_codes):
+    for ln, _dos, policy in screen_lines(claim):
+        if has_tobacco_dx(claim, ln, policy):
             continue
         medicare = claim.payer is Payer.MEDICARE
         yield finding(
@@ -104,12 +123,11 @@ def ldct_smoking_dx(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("LDCT_SYMPTOMATIC", when=Trigger.LDCT)
+@rule("LDCT_SYMPTOMATIC", when=Trigger.LDCT_SYMPTOMS)
 def ldct_symptomatic(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """71271 is for asymptomatic patients: symptom or finding codes on the line suggest a diagnostic CT."""
-    for ln, _dos, policy in _screen_lines(claim):
-        prefixes = tuple(policy["symptom_prefixes"])
-        symptoms = [c for c in dict.fromkeys(ln.diagnosis_codes) if c.startswith(prefixes)]
+    for ln, _dos, policy in screen_lines(claim):
+        symptoms = symptom_codes(ln, policy)
         if not symptoms:
             continue
         listed = ", ".join(dotted(c) for c in symptoms)
@@ -141,7 +159,7 @@ def ldct_frequency(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """
     if claim.frequency_code == VOID_FREQUENCY:
         return
-    screens = sorted(_screen_lines(claim), key=lambda s: s[1])
+    screens = sorted(screen_lines(claim), key=lambda s: s[1])
     if not screens:
         return
     history = ctx.screening_history
