@@ -50,9 +50,13 @@ class Payer(StrEnum):
     COMMERCIAL = "commercial"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Documentation:
-    """What the record shows for one line; ``None`` means the input does not carry that item."""
+    """What the record shows for one line; ``None`` means the input does not carry that item.
+
+    Frozen, so every line without documentation can share ``NO_DOCUMENTATION`` (most inputs carry none,
+    and a fresh object per line is a measurable part of reading a big file).
+    """
 
     contrast: str | None = None  # "none", "iv", "oral"
     order_signed: bool | None = None
@@ -60,6 +64,9 @@ class Documentation:
     report_signed: bool | None = None
     rendering_credentials: str | None = None
     history: str | None = field(default=None, repr=False)
+
+
+NO_DOCUMENTATION = Documentation()
 
 
 @dataclass(slots=True)
@@ -77,7 +84,7 @@ class ServiceLine:
     ordering_npi: str | None = None
     rendering_npi: str | None = None
     line_control: str | None = None  # REF*6R
-    documentation: Documentation = field(default_factory=Documentation)
+    documentation: Documentation = NO_DOCUMENTATION
     location: str | None = None  # where in the input ("row 12", "segment 48"), for messages
 
     @property

@@ -20,7 +20,7 @@ from ctscrub.formats import fields as F
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.json_models import FORMAT_NAME, ClaimIn, LineIn
 from ctscrub.formats.stream import PeekedStream
-from ctscrub.model import DOC_ITEMS, Claim, Documentation, Finding, ServiceLine
+from ctscrub.model import DOC_ITEMS, NO_DOCUMENTATION, Claim, Documentation, Finding, ServiceLine
 from ctscrub.rules.registry import finding
 
 DOCUMENT_CAP = 25 * 1024 * 1024  # bytes; the single-document form is parsed whole
@@ -305,12 +305,14 @@ def _to_claim(m: ClaimIn, original_index: list[int], where: str) -> Claim:
 
 def _to_line(ln: LineIn, orig: int, claim: Claim, claim_dx: tuple[str, ...], documented: set[str],
              where: str) -> ServiceLine:
-    doc = Documentation()
+    doc = NO_DOCUMENTATION
     if ln.documentation is not None:
+        values: dict[str, object] = {}
         for name in ln.documentation.model_fields_set:
             value = getattr(ln.documentation, name)
-            setattr(doc, name, value if value != "" else None)
+            values[name] = value if value != "" else None
             documented.add(_DOC_ITEM_OF[name])
+        doc = Documentation(**values)  # type: ignore[arg-type]
     if "service_date" in ln.model_fields_set:
         documented.add("service_date")
     line_dx = tuple(dict.fromkeys(c for c in map(F.normalise_dx, ln.diagnosis_codes) if c))
