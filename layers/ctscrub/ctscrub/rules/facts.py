@@ -13,6 +13,7 @@ runs almost none (most claims are clean, and ~25 rule calls per claim cost more 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -114,11 +115,10 @@ class ClaimFacts:
     @property
     def triggers(self) -> int:
         """The ``Trigger`` flags the claim meets (screened once, on first use)."""
-        if self._triggers is None:
-            from ctscrub.rules.screen import screen  # the screen imports the rule families, which import this
-
-            self._triggers = screen(self, self._ctx)
-        return self._triggers
+        met = self._triggers
+        if met is None:
+            met = self._triggers = (_SCREEN or _load_screen())(self, self._ctx)
+        return met
 
     def patient_key(self) -> str:
         """``claim.patient_key()``, hashed at most once per claim."""
@@ -156,6 +156,18 @@ class ClaimFacts:
             out.append(Peer(claim_id, other.number, other.procedure_code, other.modifiers, other.units, True, before))
         self._peers[id(ln)] = out
         return out
+
+
+_SCREEN: Callable[[ClaimFacts, RuleContext], int] | None = None
+
+
+def _load_screen() -> Callable[[ClaimFacts, RuleContext], int]:
+    # imported on first use: the screen imports the rule families, which import this module
+    global _SCREEN
+    from ctscrub.rules.screen import screen
+
+    _SCREEN = screen
+    return screen
 
 
 def claim_facts(claim: Claim, ctx: RuleContext) -> ClaimFacts:
