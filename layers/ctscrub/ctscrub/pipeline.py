@@ -105,13 +105,15 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
     # same-patient checks, and skip pricing and the rules entirely.
     if chest_ct or "G0297" in facts.codes:
         prices = price_claim(claim, ctx.refdata, ctx)
-        ctx.prices = {p.line: p for p in prices}
-        ctx.facts = facts
-        try:
-            for rule_fn in plan.for_claim(facts):
-                findings.extend(rule_fn(claim, ctx))
-        finally:
-            ctx.facts = None
+        rules = plan.for_claim(facts)
+        if rules:  # most claims meet no trigger
+            ctx.prices = {p.line: p for p in prices}
+            ctx.facts = facts
+            try:
+                for rule_fn in rules:
+                    findings.extend(rule_fn(claim, ctx))
+            finally:
+                ctx.facts = None
         if len(findings) > 1:
             findings.sort(key=_sort_key)
     return ClaimResult(claim.claim_id, findings, prices, len(claim.lines), chest_ct, claim.payer)
