@@ -1,10 +1,11 @@
 """CSV v1 reader: one row per service line, a header row naming the columns (see docs/FORMATS.md).
 
-Rows stream through ``csv.reader`` over a ``TextIOWrapper``; a claim is yielded as soon as the
-``claim_id`` changes, so memory stays flat in file size (only the set of claim ids already seen grows).
-Header indexes are mapped once and each row is parsed with plain string methods and memo tables (a few
-microseconds a row). A bad value never stops the file: the field is cleared, the line is kept, and a
-``ROW_MALFORMED`` finding on the claim names the row, the column and what was expected, never the value.
+Lines stream from a ``TextIOWrapper`` and are split into the records ``csv.reader`` would return (in C,
+except for lines with a quote); a claim is yielded as soon as the ``claim_id`` changes, so memory stays
+flat in file size (only the set of claim ids already seen grows). Header indexes are mapped once and each
+cell is looked up in a per-file memo table of parsed values, so most rows call no parser at all. A bad value
+never stops the file: the field is cleared, the line is kept, and a ``ROW_MALFORMED`` finding on the claim
+names the row, the column and what was expected, never the value.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import codecs
 import csv
 import difflib
 import io
+import itertools
 from collections.abc import Callable, Iterator
+from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any, BinaryIO
@@ -43,9 +46,10 @@ REQUIRED = ("claim_id", "procedure_code")
 _CLAIM_LEVEL = ("payer", "member_id", "patient_last_name", "patient_first_name", "birth_date", "billing_npi",
                 "locality")
 
-# Line numbers as they are written in practice, so most rows skip parsing them.
-_LINE_NUMBERS: dict[str, int] = {str(n): n for n in range(1, 1000)}
 _MEMO_LIMIT = 4096  # distinct raw values memoized per column and file
+
+_Error = tuple[str, str, str]  # (column, what was expected, what happened)
+_UNSEEN: Any = object()  # a memo miss, where None is a memoized value (an empty cell)
 
 _WHAT_HAPPENED = {
     "units": "the line was checked as 1 unit",
@@ -58,8 +62,8 @@ _WHAT_HAPPENED = {
 class _CheckedBytes(io.RawIOBase):
     """Passes the upload's bytes through, rejecting invalid UTF-8, NUL bytes and over-long lines.
 
-    Checks run per 64 KB chunk in C (decode, ``count``, ``rfind``), so ``csv.reader`` can sit on a plain
-    ``TextIOWrapper`` and the per-row cost stays in C, while an error still names its exact byte and line.
+    Checks run per chunk read in C (decode, ``count``, ``rfind``), so the reader can iterate a plain
+    ``TextIOWrapper`` and the per-line cost stays in C, while an error still names its exact byte and line.
     """
 
     def __init__(self, source: BinaryIO) -> None:
@@ -109,6 +113,42 @@ class _CheckedBytes(io.RawIOBase):
         buf[:n] = chunk
         self._offset += n
         return n
+
+
+class _Records:
+    """The records ``csv.reader`` returns, and its ``line_num``, with most rows split in C.
+
+    The csv module parses character by character and was most of this reader's time. A line without a quote
+    character is exactly its cells split on commas: the default dialect gives meaning only to the quote, the
+    comma and the line break, and the text stream ends every line at its first line break. So only lines
+    with a quote (a quoted cell may span lines) or longer than csv's field limit go to ``csv.reader``.
+    """
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.line_num = 0  # physical lines read so far, counted as csv.reader counts them
+
+    def __iter__(self) -> Iterator[list[str]]:
+        lines = self._lines
+        limit = csv.field_size_limit()
+        n = 0
+        for line in lines:
+            if '"' in line or len(line) > limit:
+                quoted = csv.reader(itertools.chain((line,), lines))
+                try:
+                    row = next(quoted)
+                except csv.Error as exc:
+                    self.line_num = n = n + quoted.line_num
+                    raise FileRejected(
+                        "FILE_MALFORMED", f"line {n} cannot be read as CSV ({exc})", f"line {n}",
+                        f"Check the quoting near line {n}: a quote opened in a cell must be closed.") from None
+                self.line_num = n = n + quoted.line_num
+            else:
+                n += 1
+                self.line_num = n
+                text = line.rstrip("\r\n")
+                row = text.split(",") if text else []
+            yield row
 
 
 def _message(row: int, column: str, expected: str, outcome: str) -> tuple[str, str]:
@@ -174,189 +214,142 @@ class Reader:
     def claims(self) -> Iterator[Claim]:
         text = io.TextIOWrapper(io.BufferedReader(_CheckedBytes(self._stream.binary), 1 << 16),
                                 encoding="utf-8-sig", newline="")
-        rdr = csv.reader(text)
-        try:
-            yield from self._claims(rdr)
-        except csv.Error as exc:
-            n = rdr.line_num
-            raise FileRejected("FILE_MALFORMED", f"line {n} cannot be read as CSV ({exc})", f"line {n}",
-                               f"Check the quoting near line {n}: a quote opened in a cell must be closed.") from None
+        return self._claims(_Records(text))
 
-    def _claims(self, rdr: Any) -> Iterator[Claim]:
-        index, width = self._header(rdr, lambda: rdr.line_num)
+    def _claims(self, records: _Records) -> Iterator[Claim]:
+        rows = iter(records)
+        index, width = self._header(rows, lambda: records.line_num)
         # Absent columns point at a cell appended to every row, so the hot loop never branches on them.
-        pad = width
-        ix = {name: index.get(name, pad) for name in COLUMNS}
+        ix = {name: index.get(name, width) for name in COLUMNS}
         i_claim, i_line, i_dos, i_pos = ix["claim_id"], ix["line"], ix["service_date"], ix["place_of_service"]
         i_code, i_mods, i_units, i_charge = ix["procedure_code"], ix["modifiers"], ix["units"], ix["charge"]
         i_dx, i_ord, i_rend = ix["diagnosis_codes"], ix["ordering_npi"], ix["rendering_npi"]
         doc_cols = _doc_indexes(ix) if any(name in index for name in DOC_COLUMNS) else None
-        date_memo, dx_memo = F.DATE_MEMO.get, F.DX_MEMO.get
-        money: dict[str, Decimal] = {}
-        money_memo = money.get
-        # Procedure codes and modifier lists repeat on most rows: normalise each raw value once per file.
-        codes: dict[str, str] = {}
-        modifier_lists: dict[str, tuple[str, ...]] = {}
-        line_number = _LINE_NUMBERS.get
+        claim_level = _ClaimCells(ix, frozenset(item for item, col in DOC_ITEMS.items() if col in index))
+        new_claim, claim_cells = claim_level.new_claim, claim_level.cells
+        cells = _LineCells(ix)
+        parse_line, merged_dx, merge_dx = cells.parse, cells.merged_diagnoses, cells.merge_diagnoses
+        line_numbers, codes, dates, units_memo = cells.numbers, cells.codes, cells.dates, cells.units
+        charges, modifier_lists, places, diagnoses, npis = (cells.charges, cells.modifiers, cells.places,
+                                                            cells.diagnoses, cells.npis)
         claim_level_ix = [(name, ix[name]) for name in _CLAIM_LEVEL if name in index]
-        # One C call gathers a row's claim-level cells, so most rows compare them in a single step.
-        claim_cells = itemgetter(*[i for _n, i in claim_level_ix], i_claim)
-        first_cells: tuple[str, ...] = ()
-        documented = frozenset(item for item, col in DOC_ITEMS.items() if col in index)
 
         current: Claim | None = None
+        lines: list[ServiceLine] = []
         first_row: list[str] = []
-        numbers: set[int] = set()
+        first_cells: tuple[str, ...] = ()
+        claim_pos: str | None = None
+        claim_dx: tuple[str, ...] = ()
+        used_numbers: set[int] = set()
         yielded: set[str] = set()
-        prev_end = rdr.line_num
+        prev_end = records.line_num
 
-        for row in rdr:
+        for row in rows:
             row_no = prev_end + 1  # physical line where this record starts
-            prev_end = rdr.line_num
-            n_cells = len(row)
-            if n_cells != width:
-                if n_cells == 0 or not any(c.strip() for c in row):
-                    continue  # blank line
-                if n_cells < width or any(c.strip() for c in row[width:]):
-                    self._wrong_width(row, row_no, prev_end, n_cells, width, i_claim, current)
-                    continue
-                del row[width:]  # trailing empty cells, as some spreadsheets write them
-            row.append("")
-            claim_id = row[i_claim].strip()
-            if not claim_id:
-                if not any(c.strip() for c in row):
-                    continue
-                self.file_findings.append(finding(
-                    "ROW_MALFORMED", None, None, f"Row {row_no} has no claim_id; the row was not checked.",
-                    f"Fill in claim_id in row {row_no} (every row is a service line of a claim)."))
+            prev_end = records.line_num
+            if len(row) != width and not self._fit(row, row_no, prev_end, width, i_claim, current):
                 continue
-            if current is None or claim_id != current.claim_id:
-                if current is not None:
-                    yielded.add(current.claim_id)
-                    yield _finish(current)
-                current = Claim(claim_id=claim_id, location=f"row {row_no}", documented=documented)
-                self._claim_fields(current, row, row_no, ix)
-                first_row = row
-                first_cells = claim_cells(row)
-                numbers = set()
-                if claim_id in yielded:
-                    current.reader_findings.append(finding(
-                        "ROW_MALFORMED", current, None,
-                        f"The rows of claim {claim_id} are not contiguous (row {row_no} follows another claim); "
-                        "the separated groups of rows were checked as separate claims.",
-                        "Keep all rows of a claim together, one after the other.", severity=Severity.WARNING))
-            elif claim_cells(row) != first_cells:
-                for name, i in claim_level_ix:
-                    if row[i] != first_row[i] and row[i].strip() != first_row[i].strip():
-                        m, s = _differs(row_no, name, current.location or "")
-                        current.reader_findings.append(
-                            finding("ROW_MALFORMED", current, None, m, s, severity=Severity.WARNING))
-
-            # Fast paths inline (plain values, memo hits); the fields parsers handle everything else.
-            errors: list[tuple[str, str, str]] = []  # (column, expected, what happened)
-            v = row[i_line]
-            number = line_number(v)  # type: ignore[assignment]
-            if number is None:
-                try:
-                    number = F.parse_line_number(v) or len(current.lines) + 1
-                except F.FieldError as exc:
-                    number = len(current.lines) + 1
-                    errors.append(("line", exc.expected, _WHAT_HAPPENED["line"]))
-            v = row[i_code]
-            code = codes.get(v)  # type: ignore[assignment]
-            if code is None:
-                code = v.strip().upper()
-                if len(codes) < _MEMO_LIMIT:
-                    codes[v] = code
-            if not code:
-                errors.append(("procedure_code", "a CPT or HCPCS procedure code such as 71250",
-                               _WHAT_HAPPENED["procedure_code"]))
-            v = row[i_dos]
-            dos = date_memo(v)
-            if dos is None and v:
-                try:
-                    dos = F.parse_date(v)
-                except F.FieldError as exc:
-                    errors.append(("service_date", exc.expected, "the line was checked without a date of service"))
-            v = row[i_units]
-            if not v or v == "1":
-                units = ONE
-            else:
-                try:
-                    units = F.parse_units(v)
-                except F.FieldError as exc:
-                    units = ONE
-                    errors.append(("units", exc.expected, _WHAT_HAPPENED["units"]))
-            v = row[i_charge]
-            charge = money_memo(v)
-            if charge is None and v:
-                try:
-                    charge = F.parse_money(v)
-                except F.FieldError as exc:
-                    errors.append(("charge", exc.expected, "the line was checked without a charge"))
+            row.append("")
+            location = f"row {row_no}"
+            here = claim_cells(row)
+            if here != first_cells:  # a new claim, or claim-level cells that differ from the first row's
+                claim_id = row[i_claim].strip()
+                if not claim_id:
+                    self._no_claim_id(row, row_no)
+                    continue
+                if current is None or claim_id != current.claim_id:
+                    if current is not None:
+                        yielded.add(current.claim_id)
+                        current.diagnosis_codes = claim_dx
+                        yield current
+                    current = new_claim(claim_id, here, row_no, location)
+                    if claim_id in yielded:
+                        current.reader_findings.append(_not_contiguous(current, row_no))
+                    lines = current.lines
+                    first_row, first_cells, claim_pos, claim_dx = row, here, None, ()
+                    used_numbers = set()
                 else:
-                    if len(money) < 4096:
-                        money[v] = charge
-            v = row[i_mods]
-            mods = modifier_lists.get(v)  # type: ignore[assignment]
-            if mods is None:
-                mods = F.split_modifiers(v)
-                if len(modifier_lists) < _MEMO_LIMIT:
-                    modifier_lists[v] = mods
-            if len(mods) > F.MAX_MODIFIERS:
-                errors.append(("modifiers", "at most 4 modifiers", "all of them were checked"))
-            v = row[i_pos]
-            pos = v if len(v) == 2 and v.isdigit() else F.parse_place_of_service(v)
-            v = row[i_dx]
-            line = ServiceLine(
-                number=number, procedure_code=code, modifiers=mods, units=units, charge=charge,
-                service_date=dos, place_of_service=pos or current.place_of_service,
-                diagnosis_codes=dx_memo(v) or F.split_diagnoses(v),
-                ordering_npi=row[i_ord].strip() or None, rendering_npi=row[i_rend].strip() or None,
-                location=f"row {row_no}",
-            )
+                    for name, i in claim_level_ix:
+                        if row[i] != first_row[i] and row[i].strip() != first_row[i].strip():
+                            m, s = _differs(row_no, name, current.location or "")
+                            current.reader_findings.append(
+                                finding("ROW_MALFORMED", current, None, m, s, severity=Severity.WARNING))
+            assert current is not None  # the first row with a claim id starts a claim
+
+            # Memo hits first: the memos hold only values that parsed cleanly, so a row whose cells all hit
+            # needs no checks; on a miss, ``parse`` parses the cells the memos lack and reports bad values.
+            errors: list[_Error] | None
+            try:
+                number = line_numbers[row[i_line]]
+                code = codes[row[i_code]]
+                dos = dates[row[i_dos]]
+                units = units_memo[row[i_units]]
+                charge = charges[row[i_charge]]
+                mods = modifier_lists[row[i_mods]]
+                pos = places[row[i_pos]]
+                dx = diagnoses[row[i_dx]]
+                ordering = npis[row[i_ord]]
+                rendering = npis[row[i_rend]]
+                errors = None
+            except KeyError:
+                number, code, dos, units, charge, mods, pos, dx, ordering, rendering, errors = parse_line(row)
+            if not number:
+                number = len(lines) + 1
+            # Attributes set one by one: a slotted dataclass called with keyword arguments costs twice as much.
+            line = ServiceLine(number, code)
+            line.modifiers = mods
+            line.units = units
+            line.charge = charge
+            line.service_date = dos
+            line.place_of_service = pos or claim_pos
+            line.diagnosis_codes = dx
+            line.ordering_npi = ordering
+            line.rendering_npi = rendering
+            line.location = location
             if doc_cols:
+                errors = errors or []
                 line.documentation = _documentation(row, doc_cols, errors)
             if prev_end > row_no and _looks_swallowed(row, width):
                 current.reader_findings.append(finding(
                     "ROW_MALFORMED", current, line, f"Row {row_no}:" + _swallowed(row_no, prev_end),
                     f"Close the quote opened in row {row_no}, or remove it; then upload the file again."))
-            if number in numbers:
-                errors.append(("line", f"a line number not used earlier in claim {claim_id}",
-                               "both lines were checked"))
-            numbers.add(number)
-            current.lines.append(line)
-            for column, expected, outcome in errors:
-                m, s = _message(row_no, column, expected, outcome)
-                current.reader_findings.append(finding("ROW_MALFORMED", current, line, m, s))
+            if number in used_numbers:
+                errors = [*(errors or ()), ("line", f"a line number not used earlier in claim {current.claim_id}",
+                                            "both lines were checked")]
+            used_numbers.add(number)
+            lines.append(line)
+            if dx and dx is not claim_dx:  # the claim's codes: its lines' codes in order, each once
+                if claim_dx:
+                    key = (claim_dx, dx)
+                    claim_dx = merged_dx.get(key) or merge_dx(key)
+                else:
+                    claim_dx = dx
+            if errors:
+                _report(current, line, row_no, errors)
             if row is first_row:
-                current.place_of_service = line.place_of_service
+                current.place_of_service = claim_pos = line.place_of_service
         if current is not None:
-            yield _finish(current)
+            current.diagnosis_codes = claim_dx
+            yield current
 
-    def _claim_fields(self, claim: Claim, row: list[str], row_no: int, ix: dict[str, int]) -> None:
-        """Fill the claim-level fields from the claim's first row, reporting (never echoing) bad values."""
-        def bad(column: str, expected: str, outcome: str) -> None:
-            m, s = _message(row_no, column, expected, outcome)
-            claim.reader_findings.append(finding("ROW_MALFORMED", claim, None, m, s))
+    def _fit(self, row: list[str], row_no: int, last_line: int, width: int, i_claim: int,
+             current: Claim | None) -> bool:
+        """Whether a row whose cell count differs from the header's is a line: trailing empty cells are
+        dropped; blank lines are skipped; any other width is reported."""
+        n_cells = len(row)
+        if n_cells == 0 or not any(c.strip() for c in row):
+            return False  # blank line
+        if n_cells < width or any(c.strip() for c in row[width:]):
+            self._wrong_width(row, row_no, last_line, n_cells, width, i_claim, current)
+            return False
+        del row[width:]  # trailing empty cells, as some spreadsheets write them
+        return True
 
-        claim.member_id = F.parse_text(row[ix["member_id"]])
-        claim.patient_last_name = F.parse_text(row[ix["patient_last_name"]])
-        claim.patient_first_name = F.parse_text(row[ix["patient_first_name"]])
-        claim.billing_npi = F.parse_npi(row[ix["billing_npi"]])
-        try:
-            claim.birth_date = F.parse_date(row[ix["birth_date"]])
-        except F.FieldError as exc:
-            bad("birth_date", exc.expected, "the claim was checked without a birth date")
-        try:
-            claim.payer = F.parse_payer(row[ix["payer"]])
-        except F.FieldError as exc:
-            claim.payer = Payer.MEDICARE
-            bad("payer", exc.expected, _WHAT_HAPPENED["payer"])
-        try:
-            claim.locality = F.parse_locality(row[ix["locality"]])
-        except F.FieldError as exc:
-            bad("locality", exc.expected, "national amounts were used")
+    def _no_claim_id(self, row: list[str], row_no: int) -> None:
+        if any(c.strip() for c in row):
+            self.file_findings.append(finding(
+                "ROW_MALFORMED", None, None, f"Row {row_no} has no claim_id; the row was not checked.",
+                f"Fill in claim_id in row {row_no} (every row is a service line of a claim)."))
 
     def _wrong_width(self, row: list[str], row_no: int, last_line: int, n_cells: int, width: int, i_claim: int,
                      current: Claim | None) -> None:
@@ -375,6 +368,165 @@ class Reader:
         self.file_findings.append(f)
 
 
+
+def _remember(memo: dict[str, Any], raw: str, value: Any) -> None:
+    if len(memo) < _MEMO_LIMIT:  # a full memo keeps the values seen first; later ones are parsed each time
+        memo[raw] = value
+
+
+def _parsed(memo: dict[str, Any], parse: Callable[[str], Any], raw: str, column: str, outcome: str,
+            fallback: Any, errors: list[_Error]) -> Any:
+    """``parse(raw)`` memoized; on a bad value, ``fallback`` and an error for the report (never memoized)."""
+    try:
+        value = parse(raw)
+    except F.FieldError as exc:
+        errors.append((column, exc.expected, outcome))
+        return fallback
+    _remember(memo, raw, value)
+    return value
+
+
+def _memoized(memo: dict[str, Any], parse: Callable[[str], Any], raw: str) -> Any:
+    """``parse(raw)`` memoized, for a parser that accepts any text."""
+    value = parse(raw)
+    _remember(memo, raw, value)
+    return value
+
+
+def _line_number(raw: str) -> int:
+    return F.parse_line_number(raw) or 0  # 0: not given, the reader numbers the line by its position
+
+
+class _LineCells:
+    """The line-level columns of one file: memo tables from raw cell to parsed value, and the parse that
+    reports bad values and fills them. A memo never holds a value that needed a finding."""
+
+    def __init__(self, ix: dict[str, int]) -> None:
+        self._cells = itemgetter(ix["line"], ix["procedure_code"], ix["service_date"], ix["units"], ix["charge"],
+                                 ix["modifiers"], ix["place_of_service"], ix["diagnosis_codes"],
+                                 ix["ordering_npi"], ix["rendering_npi"])
+        self.numbers: dict[str, int] = {}
+        self.codes: dict[str, str] = {}
+        self.dates: dict[str, date | None] = {}
+        self.units: dict[str, Decimal] = {}
+        self.charges: dict[str, Decimal | None] = {}
+        self.modifiers: dict[str, tuple[str, ...]] = {}
+        self.places: dict[str, str | None] = {}
+        self.diagnoses: dict[str, tuple[str, ...]] = {}
+        self.npis: dict[str, str | None] = {}
+        # (codes so far, a line's codes) -> both merged: lines of a claim repeat a few diagnosis lists
+        self.merged_diagnoses: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+
+    def parse(self, row: list[str]) -> tuple[Any, ...]:
+        """number (0: by position), code, date, units, charge, modifiers, place, diagnoses, ordering and
+        rendering NPI, and the errors found, in column order. Cells that hit their memo are not parsed
+        again, so a column with more distinct values than a memo holds costs only its own parse."""
+        v_line, v_code, v_dos, v_units, v_charge, v_mods, v_pos, v_dx, v_ord, v_rend = self._cells(row)
+        errors: list[_Error] = []
+        number = self.numbers.get(v_line, _UNSEEN)
+        if number is _UNSEEN:
+            number = _parsed(self.numbers, _line_number, v_line, "line", _WHAT_HAPPENED["line"], 0, errors)
+        code = self.codes.get(v_code, _UNSEEN)
+        if code is _UNSEEN:
+            code = _parsed(self.codes, F.parse_procedure_code, v_code, "procedure_code",
+                           _WHAT_HAPPENED["procedure_code"], "", errors)
+        dos = self.dates.get(v_dos, _UNSEEN)
+        if dos is _UNSEEN:
+            dos = _parsed(self.dates, F.parse_date, v_dos, "service_date",
+                          "the line was checked without a date of service", None, errors)
+        units = self.units.get(v_units, _UNSEEN)
+        if units is _UNSEEN:
+            units = _parsed(self.units, F.parse_units, v_units, "units", _WHAT_HAPPENED["units"], ONE, errors)
+        charge = self.charges.get(v_charge, _UNSEEN)
+        if charge is _UNSEEN:
+            charge = _parsed(self.charges, F.parse_money, v_charge, "charge",
+                             "the line was checked without a charge", None, errors)
+        mods = self.modifiers.get(v_mods)
+        if mods is None:
+            mods = F.split_modifiers(v_mods)
+            if len(mods) > F.MAX_MODIFIERS:
+                errors.append(("modifiers", "at most 4 modifiers", "all of them were checked"))
+            else:
+                _remember(self.modifiers, v_mods, mods)
+        pos = self.places.get(v_pos, _UNSEEN)
+        if pos is _UNSEEN:
+            pos = _memoized(self.places, F.parse_place_of_service, v_pos)
+        dx = self.diagnoses.get(v_dx)
+        if dx is None:
+            dx = _memoized(self.diagnoses, F.split_diagnoses, v_dx)
+        ordering = self.npis.get(v_ord, _UNSEEN)
+        if ordering is _UNSEEN:
+            ordering = _memoized(self.npis, F.parse_npi, v_ord)
+        rendering = self.npis.get(v_rend, _UNSEEN)
+        if rendering is _UNSEEN:
+            rendering = _memoized(self.npis, F.parse_npi, v_rend)
+        return number, code, dos, units, charge, mods, pos, dx, ordering, rendering, errors
+
+    def merge_diagnoses(self, key: tuple[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...]:
+        """The codes of ``key[0]``, then those of ``key[1]`` not among them; memoized."""
+        merged = tuple(dict.fromkeys(key[0] + key[1]))
+        if len(self.merged_diagnoses) < _MEMO_LIMIT:
+            self.merged_diagnoses[key] = merged
+        return merged
+
+
+class _ClaimCells:
+    """The claim-level columns of one file, read from a claim's first row; memoized like ``_LineCells``."""
+
+    def __init__(self, ix: dict[str, int], documented: frozenset[str]) -> None:
+        # A row's claim-level cells and claim id, in one C call. The hot loop compares them with the claim's
+        # first row's: when equal, the row continues the claim and nothing about the claim needs checking.
+        self.cells = itemgetter(ix["member_id"], ix["patient_last_name"], ix["patient_first_name"],
+                                ix["billing_npi"], ix["birth_date"], ix["payer"], ix["locality"], ix["claim_id"])
+        self._documented = documented
+        self._dates: dict[str, date | None] = {}
+        self._payers: dict[str, Payer] = {}
+        self._localities: dict[str, str | None] = {}
+
+    def new_claim(self, claim_id: str, cells: tuple[str, ...], row_no: int, location: str) -> Claim:
+        """The claim a row starts, from the row's ``cells``; bad values are reported, never echoed."""
+        member, last, first, billing, birth, payer, locality, _ = cells
+        errors: list[_Error] = []
+        birth_date = self._dates.get(birth, _UNSEEN)
+        if birth_date is _UNSEEN:
+            birth_date = _parsed(self._dates, F.parse_date, birth, "birth_date",
+                                 "the claim was checked without a birth date", None, errors)
+        payer_value = self._payers.get(payer, _UNSEEN)
+        if payer_value is _UNSEEN:
+            payer_value = _parsed(self._payers, F.parse_payer, payer, "payer", _WHAT_HAPPENED["payer"],
+                                  Payer.MEDICARE, errors)
+        locality_value = self._localities.get(locality, _UNSEEN)
+        if locality_value is _UNSEEN:
+            locality_value = _parsed(self._localities, F.parse_locality, locality, "locality",
+                                     "national amounts were used", None, errors)
+        claim = Claim(claim_id)  # attributes set one by one, as for ServiceLine in the hot loop
+        claim.location = location
+        claim.documented = self._documented
+        claim.member_id = member.strip() or None
+        claim.patient_last_name = last.strip() or None
+        claim.patient_first_name = first.strip() or None
+        claim.billing_npi = billing.strip() or None
+        claim.birth_date = birth_date
+        claim.payer = payer_value
+        claim.locality = locality_value
+        if errors:
+            _report(claim, None, row_no, errors)
+        return claim
+
+
+def _report(claim: Claim, line: ServiceLine | None, row_no: int, errors: list[_Error]) -> None:
+    for column, expected, outcome in errors:
+        m, s = _message(row_no, column, expected, outcome)
+        claim.reader_findings.append(finding("ROW_MALFORMED", claim, line, m, s))
+
+
+def _not_contiguous(claim: Claim, row_no: int) -> Finding:
+    return finding("ROW_MALFORMED", claim, None,
+                   f"The rows of claim {claim.claim_id} are not contiguous (row {row_no} follows another claim); "
+                   "the separated groups of rows were checked as separate claims.",
+                   "Keep all rows of a claim together, one after the other.", severity=Severity.WARNING)
+
+
 def _doc_indexes(ix: dict[str, int]) -> tuple[int, ...]:
     return tuple(ix[name] for name in DOC_COLUMNS)
 
@@ -386,27 +538,27 @@ _YES_NO_FAST: dict[str, bool | None] = {"": None, "yes": True, "no": False, "Yes
                                         "YES": True, "NO": False, "y": True, "n": False, "Y": True, "N": False}
 
 
-def _documentation(row: list[str], cols: tuple[int, ...], errors: list[tuple[str, str, str]]) -> Documentation:
+def _documentation(row: list[str], cols: tuple[int, ...], errors: list[_Error]) -> Documentation:
     """The documentation columns of one row (absent columns point at the empty pad cell)."""
     i_contrast, i_order, i_ind, i_report, i_cred, i_hist = cols
     v = row[i_contrast]
-    contrast = _CONTRAST_FAST.get(v, "?")
-    if contrast == "?":
+    contrast = _CONTRAST_FAST.get(v, _UNSEEN)
+    if contrast is _UNSEEN:
         contrast = _doc_value(F.parse_contrast, "contrast", v, errors)
     v = row[i_order]
-    order = _YES_NO_FAST.get(v, 0)
-    if order == 0:
+    order = _YES_NO_FAST.get(v, _UNSEEN)
+    if order is _UNSEEN:
         order = _doc_value(F.parse_yes_no, "order_signed", v, errors)
     v = row[i_report]
-    report = _YES_NO_FAST.get(v, 0)
-    if report == 0:
+    report = _YES_NO_FAST.get(v, _UNSEEN)
+    if report is _UNSEEN:
         report = _doc_value(F.parse_yes_no, "report_signed", v, errors)
     return Documentation(contrast=contrast, order_signed=order, indication=row[i_ind].strip() or None,  # type: ignore[arg-type]
                          report_signed=report, rendering_credentials=row[i_cred].strip() or None,  # type: ignore[arg-type]
                          history=row[i_hist].strip() or None)
 
 
-def _doc_value(parse: Callable[[str], Any], column: str, raw: str, errors: list[tuple[str, str, str]]) -> Any:
+def _doc_value(parse: Callable[[str], Any], column: str, raw: str, errors: list[_Error]) -> Any:
     try:
         return parse(raw)
     except F.FieldError as exc:
@@ -434,7 +586,3 @@ def _differs(row_no: int, column: str, first: str) -> tuple[str, str]:
             "was used for the whole claim.",
             f"Give every row of a claim the same {column}, or split the rows into separate claims.")
 
-
-def _finish(claim: Claim) -> Claim:
-    claim.diagnosis_codes = tuple(dict.fromkeys(d for ln in claim.lines for d in ln.diagnosis_codes))
-    return claim

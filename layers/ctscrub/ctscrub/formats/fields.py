@@ -24,12 +24,8 @@ _YES = frozenset({"yes", "y", "true", "1"})
 _NO = frozenset({"no", "n", "false", "0"})
 _PAYERS = {"medicare": Payer.MEDICARE, "commercial": Payer.COMMERCIAL}
 
-# Dates and diagnosis lists repeat heavily within a file; small memo tables skip re-parsing them.
-_CACHE_LIMIT = 8192
-_date_cache: dict[str, date] = {}
-_dx_cache: dict[str, tuple[str, ...]] = {}
-DATE_MEMO = _date_cache  # readers may look a raw value up here before calling the parser
-DX_MEMO = _dx_cache
+# No memo tables here: the readers memoize per file, so nothing parsed (birth dates included) outlives
+# the upload that carried it in a warm Lambda container.
 
 
 class FieldError(ValueError):
@@ -40,17 +36,8 @@ class FieldError(ValueError):
         self.expected = expected
 
 
-def _remember(cache: dict, key: str, value: object) -> None:  # type: ignore[type-arg]
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-
-
 def parse_date(text: str) -> date | None:
     """``YYYY-MM-DD`` -> date; empty -> None. Other ISO forms (``20260302``, week dates) are refused."""
-    hit = _date_cache.get(text)
-    if hit is not None:
-        return hit
     s = text.strip()
     if not s:
         return None
@@ -60,7 +47,6 @@ def parse_date(text: str) -> date | None:
         d = date(int(s[:4]), int(s[5:7]), int(s[8:]))
     except ValueError:
         raise FieldError("a YYYY-MM-DD date that exists on the calendar") from None
-    _remember(_date_cache, text, d)
     return d
 
 
@@ -119,13 +105,8 @@ def normalise_dx(code: str) -> str:
 
 def split_diagnoses(text: str) -> tuple[str, ...]:
     """ICD-10-CM codes separated by ``;`` (``,`` also accepted), principal first, normalised, no repeats."""
-    hit = _dx_cache.get(text)
-    if hit is not None:
-        return hit
     s = text.replace(",", ";") if "," in text else text
-    codes = tuple(dict.fromkeys(c for c in (normalise_dx(p) for p in s.split(";")) if c))
-    _remember(_dx_cache, text, codes)
-    return codes
+    return tuple(dict.fromkeys(c for c in (normalise_dx(p) for p in s.split(";")) if c))
 
 
 def parse_place_of_service(text: str) -> str | None:
