@@ -1,18 +1,19 @@
 """X12 837P (005010X222*) reader: streams claims from an interchange file. See docs/X12.md.
 
-The splitter (``x12_segments``) yields segments; envelope segments go to ``x12_envelope``; everything
-inside a transaction goes to the claim builder (``x12_claim``), which hands back each claim as soon as
-the next CLM, HL or SE closes it.
+The splitter (``x12_segments``) yields raw segments chunk by chunk; envelope segments go to
+``x12_envelope``; everything inside a transaction goes to the claim builder (``x12_claim``), which hands
+back each claim as soon as the next CLM, HL or SE closes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 from ctscrub.formats.stream import PeekedStream
-from ctscrub.formats.x12_claim import ClaimBuilder
+from ctscrub.formats.x12_claim import ClaimBuilder, SegmentHandler
 from ctscrub.formats.x12_envelope import Envelope
-from ctscrub.formats.x12_segments import SegmentSplitter
+from ctscrub.formats.x12_segments import Delimiters, SegmentSplitter
 from ctscrub.model import Claim, Finding
 from ctscrub.rules.registry import finding
 
@@ -29,47 +30,32 @@ class Reader:
         splitter = SegmentSplitter(self._stream.binary)
         envelope = Envelope(findings)
         builder = ClaimBuilder(findings)
-        body = builder.handlers()
-        in_tx = False
-        delims = None
-        seg = 0
-        for batch in splitter.batches():
-            for els in batch:
-                seg += 1
-                sid = els[0]
-                handler = body.get(sid)
+        handlers = builder.handlers()
+        body = _NO_HANDLERS.get  # outside ST..SE no segment goes to the claim builder
+        delims: Delimiters | None = None
+        elem = ""
+        for batch_delims, batch in splitter.batches():
+            if batch_delims is not delims:
+                delims, elem = batch_delims, batch_delims.element
+                builder.set_delimiters(delims)
+            for seg, text in enumerate(batch, splitter.number - len(batch) + 1):
+                els = text.split(elem)
+                handler = body(els[0])
                 if handler is not None:
-                    if in_tx:
-                        done = handler(els, seg)
-                        if done is not None:
-                            yield done
-                    else:
-                        envelope.outside(sid, seg)
+                    done = handler(els, text, seg)
+                    if done is not None:
+                        yield done
                     continue
-                if sid not in _ENVELOPE_IDS:
-                    if not in_tx:
-                        envelope.outside(sid, seg)
-                    continue  # a segment that carries nothing the scrubber reads
-                done = builder.close()
-                if done is not None:
-                    yield done
-                if sid == "ISA":
-                    envelope.isa(els, seg)
-                    if splitter.delimiters is not delims:
-                        delims = splitter.delimiters
-                        builder.set_delimiters(delims)  # type: ignore[arg-type]
-                elif sid == "GS":
-                    envelope.gs(els, seg)
-                elif sid == "ST":
-                    envelope.st(els, seg)
-                    builder.reset()
-                elif sid == "SE":
-                    envelope.se(els, seg)
-                elif sid == "GE":
-                    envelope.ge(els, seg)
-                else:
-                    envelope.iea(els, seg)
-                in_tx = envelope.in_transaction
+                sid = els[0]
+                if sid in _ENVELOPE_IDS:
+                    done = builder.close()
+                    if done is not None:
+                        yield done
+                    _envelope_segment(envelope, builder, sid, els, seg)
+                    body = (handlers if envelope.in_transaction else _NO_HANDLERS).get
+                elif not envelope.in_transaction:
+                    envelope.outside(sid, seg)
+                # else: a segment that carries nothing the scrubber reads
         done = builder.close(cut_off=True)
         if done is not None:
             yield done
@@ -90,4 +76,21 @@ class Reader:
             ))
 
 
+def _envelope_segment(envelope: Envelope, builder: ClaimBuilder, sid: str, els: list[str], seg: int) -> None:
+    if sid == "ISA":
+        envelope.isa(els, seg)
+    elif sid == "GS":
+        envelope.gs(els, seg)
+    elif sid == "ST":
+        envelope.st(els, seg)
+        builder.reset()
+    elif sid == "SE":
+        envelope.se(els, seg)
+    elif sid == "GE":
+        envelope.ge(els, seg)
+    else:
+        envelope.iea(els, seg)
+
+
 _ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
+_NO_HANDLERS: Mapping[str, SegmentHandler] = MappingProxyType({})

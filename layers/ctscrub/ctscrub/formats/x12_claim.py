@@ -8,10 +8,11 @@ to, with the segment position and never a patient value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
@@ -25,7 +26,17 @@ _DX_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})  # ICD-10 principal/other
 _FIX = "Correct the segment in the billing system and resubmit (837P 005010X222A1)."
 _ONE = Decimal(1)
 _POINTER_INDEX = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
-_PAD = [""] * 10  # appended to a segment so optional trailing elements read as ''
+_MEDICARE, _COMMERCIAL = Payer.MEDICARE, Payer.COMMERCIAL  # module constants: no enum lookup per claim
+_PAD = [""] * 10  # appended to a short segment so optional trailing elements read as ''
+_T = TypeVar("_T")
+# Parsed-segment memos: at most this many entries (emptied when full) of segments at most this long
+# (real SV1/HI/DTP segments are under 100 characters), so a memo stays small whatever the file holds.
+_MEMO_MAX = 4096
+_MEMO_MAX_TEXT = 256
+
+SegmentHandler = Callable[[list[str], str, int], Claim | None]
+# One SV1 as read: code, modifiers, charge, units (None when not positive), place of service, SV107 pointers.
+_LineFields = tuple[str, tuple[str, ...], Decimal | None, Decimal | None, str | None, tuple[str, ...] | None]
 
 
 # Zones inside a claim: which NM1/REF/DTP segments mean what depends on where they appear.
@@ -46,11 +57,27 @@ class _Person:
 
 
 class ClaimBuilder:
+    """Builds claims from the segments fed to ``handlers()``, one segment at a time.
+
+    SV1, HI and DTP segments repeat verbatim across a batch (same procedure, charge and pointers; same
+    diagnoses; same date of service): what they say is memoized by segment text, per builder. An entry
+    is stored only for a segment read without any problem, and the memos are emptied when the delimiters
+    or the detected component separator change, so a hit gives exactly what reading the segment again would.
+    """
+
+    # Slots: attribute reads and writes on the builder are most of the per-segment work.
+    __slots__ = ("_alt_comp", "_billing_npi", "_claim_ordering", "_claim_ordering_dk", "_claim_rendering", "_delims",
+                 "_dtp_memo", "_dx", "_dx_overflow", "_file_findings", "_hi_memo", "_hl_level", "_issues", "_line",
+                 "_line_has_dk", "_lines", "_owner", "_pat", "_pending_lx", "_pointers", "_saw_line", "_sub",
+                 "_sv1_memo", "_zone", "claim")
+
     def __init__(self, file_findings: list[Finding]) -> None:
         self._file_findings = file_findings
         self._delims: Delimiters | None = None
-        self._comp = ":"
         self._alt_comp: str | None = None  # component separator the body uses when ISA16 is wrong
+        self._sv1_memo: dict[str, _LineFields] = {}
+        self._hi_memo: dict[str, tuple[str, ...]] = {}  # HI text -> its diagnosis codes
+        self._dtp_memo: dict[str, tuple[date, date | None]] = {}  # DTP*472 text -> service date, range end
         self.reset()
 
     # -- state ---------------------------------------------------------------------------------------
@@ -65,7 +92,7 @@ class ClaimBuilder:
         self._zone = _NONE
         self._saw_line = False  # an LX or SV1 was seen in this claim
         self._lines: list[ServiceLine] = []  # readable lines of the open claim
-        self._pointers: list[list[str] | None] = []  # their raw SV107 pointers (None: no SV107)
+        self._pointers: list[tuple[str, ...] | None] = []  # their raw SV107 pointers (None: no SV107)
         self._line: ServiceLine | None = None  # the line that NM1/DTP/REF segments now belong to
         self._line_has_dk = False  # its ordering provider came from 2420E (DK), which 2420F (DN) does not replace
         self._pending_lx: tuple[int, str] | None = None  # an LX (segment, LX01) still waiting for its SV1
@@ -79,8 +106,14 @@ class ClaimBuilder:
     def set_delimiters(self, delims: Delimiters) -> None:
         if delims is not self._delims:
             self._delims = delims
-            self._comp = delims.component
-            self._alt_comp = None
+            self._set_alt_comp(None)
+
+    def _set_alt_comp(self, alt: str | None) -> None:
+        self._alt_comp = alt
+        # What was memoized was read with other separators.
+        self._sv1_memo.clear()
+        self._hi_memo.clear()
+        self._dtp_memo.clear()
 
     # -- component separator -------------------------------------------------------------------------
     def _split(self, value: str, seg: int, candidate_at: int) -> list[str]:
@@ -99,7 +132,7 @@ class ClaimBuilder:
             ch = value[candidate_at]
             if not ch.isalnum() and not ch.isspace() and ch not in "-." and self._delims is not None \
                     and ch != self._delims.element:
-                self._alt_comp = ch
+                self._set_alt_comp(ch)
                 self._file_findings.append(finding(
                     "X12_ENVELOPE", None, None,
                     f"The claims use {ch!r} as the component separator but the ISA16 header declares "
@@ -114,35 +147,38 @@ class ClaimBuilder:
         self._issues.append((message, suggestion, line))
 
     # -- segments ------------------------------------------------------------------------------------
-    def handlers(self) -> dict[str, Callable[[list[str], int], Claim | None]]:
-        """Segment id -> handler ``(elements, segment number) -> claim closed by it, or None``.
+    def handlers(self) -> dict[str, SegmentHandler]:
+        """Segment id -> handler ``(elements, segment text, segment number) -> claim closed by it, or None``.
 
         Segments without a handler (N3, N4, PRV, PER, PAT, NTE, PWK, ...) carry nothing the scrubber reads.
+        Handlers pad a short element list in place (``els += _PAD``) so optional trailing elements read as ''.
         """
         return {"LX": self._lx, "SV1": self._sv1, "DTP": self._dtp, "REF": self._ref, "NM1": self._nm1,
                 "CLM": self._clm, "HI": self._hi, "HL": self._hl, "SBR": self._sbr, "DMG": self._dmg,
                 "SV2": self._sv2, "SV3": self._sv3}
 
-    def _sv2(self, els: list[str], seg: int) -> None:
+    def _sv2(self, els: list[str], text: str, seg: int) -> None:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
                            "the file is an 837I institutional claim (it has SV2 service lines)",
                            f"segment {seg}", "Send professional claims (837P, SV1 service lines) only.")
 
-    def _sv3(self, els: list[str], seg: int) -> None:
+    def _sv3(self, els: list[str], text: str, seg: int) -> None:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
                            "the file is an 837D dental claim (it has SV3 service lines)",
                            f"segment {seg}", "Send professional claims (837P, SV1 service lines) only.")
 
-    def _sbr(self, els: list[str], seg: int) -> None:
+    def _sbr(self, els: list[str], text: str, seg: int) -> None:
         if self.claim is not None:
             self._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
         elif self._hl_level == "22" and self._sub is not None:
-            els.extend(_PAD)
+            if len(els) < 10:
+                els += _PAD
             self._sub.payer_type = els[9].strip() or None
 
-    def _hl(self, els: list[str], seg: int) -> Claim | None:
+    def _hl(self, els: list[str], text: str, seg: int) -> Claim | None:
         done = self.close() if self.claim is not None else None
-        els.extend(_PAD)
+        if len(els) < 4:
+            els += _PAD
         level = els[3]
         self._hl_level = level
         self._zone = _NONE
@@ -158,18 +194,19 @@ class ClaimBuilder:
             self._owner = self._pat
         return done
 
-    def _nm1(self, els: list[str], seg: int) -> None:
-        els.extend(_PAD)
+    def _nm1(self, els: list[str], text: str, seg: int) -> None:
+        if len(els) < 10:
+            els += _PAD
         entity = els[1]
         zone = self._zone
         if zone == _NONE:
             if entity == "85" and self._hl_level == "20":
                 self._billing_npi = _npi(els)
-            elif entity == "IL" and self._hl_level == "22" and self._sub is not None:
-                self._sub.last, self._sub.first = els[3].strip() or None, els[4].strip() or None
-                self._sub.member_id = els[9].strip() or None
-            elif entity == "QC" and self._hl_level == "23" and self._pat is not None:
-                self._pat.last, self._pat.first = els[3].strip() or None, els[4].strip() or None
+            elif entity == "IL" and self._hl_level == "22" and (sub := self._sub) is not None:
+                sub.last, sub.first = els[3].strip() or None, els[4].strip() or None
+                sub.member_id = els[9].strip() or None
+            elif entity == "QC" and self._hl_level == "23" and (pat := self._pat) is not None:
+                pat.last, pat.first = els[3].strip() or None, els[4].strip() or None
         elif zone == _LINE:
             line = self._line
             if line is None:
@@ -189,25 +226,25 @@ class ClaimBuilder:
             elif entity == "82":
                 self._claim_rendering = _npi(els)
 
-    def _dmg(self, els: list[str], seg: int) -> None:
+    def _dmg(self, els: list[str], text: str, seg: int) -> None:
         if self._zone != _NONE:
             return
         person = self._pat if self._hl_level == "23" else self._sub if self._hl_level == "22" else None
         if person is None:
             return
-        els.extend(_PAD)
+        if len(els) < 3:
+            els += _PAD
         value = els[2].strip()
         person.birth_date = d8(value) if els[1] == "D8" else None
         if person.birth_date is None and value:
             person.issues.append(f"The birth date in DMG at segment {seg} is not a valid D8 date (CCYYMMDD).")
 
-    def _clm(self, els: list[str], seg: int) -> Claim | None:
+    def _clm(self, els: list[str], text: str, seg: int) -> Claim | None:
         done = self.close() if self.claim is not None else None
-        els.extend(_PAD)
+        if len(els) < 6:
+            els += _PAD
         claim_id = els[1].strip()
-        claim = Claim(claim_id=claim_id or f"(no CLM01, segment {seg})", documented=DOCUMENTED,
-                      location=f"segment {seg}", billing_npi=self._billing_npi)
-        self.claim = claim
+        self.claim = claim = _new_claim(claim_id or f"(no CLM01, segment {seg})", seg, self._billing_npi)
         self._zone = _CLAIM
         if not claim_id:
             self._issue(f"CLM at segment {seg} has no CLM01 claim identifier.",
@@ -227,11 +264,30 @@ class ClaimBuilder:
                         "Put the place of service code in CLM05-1.")
         return done
 
-    def _hi(self, els: list[str], seg: int) -> None:
+    def _hi(self, els: list[str], text: str, seg: int) -> None:
         if self.claim is None or self._zone != _CLAIM:
             self._issue(f"HI at segment {seg} is not inside a claim (after CLM, before the first LX).")
             if self.claim is None:
                 return
+        codes = self._hi_memo.get(text)
+        if codes is None:
+            alt = self._alt_comp
+            codes, bad = self._read_hi(els, seg)
+            if bad:
+                where = ", ".join(f"HI{p:02d}" for p in bad)
+                self._issue(f"HI at segment {seg}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
+                            "Send each diagnosis as ABK:code (principal) or ABF:code, separated by the ISA16 "
+                            "component separator.")
+            elif self._alt_comp is alt:
+                _remember(self._hi_memo, text, codes)
+        room = MAX_DX - len(self._dx)
+        self._dx.extend(codes[:room])
+        if len(codes) > room:
+            self._dx_overflow = True
+
+    def _read_hi(self, els: list[str], seg: int) -> tuple[tuple[str, ...], list[int]]:
+        """The HI codes (no dot, upper case) and the positions of elements not in 'qualifier:code' form."""
+        codes: list[str] = []
         bad: list[int] = []
         for pos in range(1, len(els)):
             value = els[pos].strip()
@@ -241,18 +297,11 @@ class ClaimBuilder:
             parts = self._split(value, seg, qual_len)
             if len(parts) < 2 or parts[0].strip().upper() not in _DX_QUALIFIERS or not parts[1].strip():
                 bad.append(pos)
-                continue
-            if len(self._dx) >= MAX_DX:
-                self._dx_overflow = True
-                continue
-            self._dx.append(parts[1].strip().replace(".", "").upper())
-        if bad:
-            where = ", ".join(f"HI{p:02d}" for p in bad)
-            self._issue(f"HI at segment {seg}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
-                        "Send each diagnosis as ABK:code (principal) or ABF:code, separated by the ISA16 "
-                        "component separator.")
+            else:
+                codes.append(parts[1].strip().replace(".", "").upper())
+        return tuple(codes), bad
 
-    def _lx(self, els: list[str], seg: int) -> None:
+    def _lx(self, els: list[str], text: str, seg: int) -> None:
         if self.claim is None:
             self._orphan(seg, "LX")
         elif self._pending_lx is not None:
@@ -272,12 +321,11 @@ class ClaimBuilder:
 
     def _orphan(self, seg: int, sid: str) -> None:
         """A service line with no CLM before it: keep it on a placeholder claim, say so."""
-        self.claim = Claim(claim_id=f"(no CLM, segment {seg})", documented=DOCUMENTED,
-                           location=f"segment {seg}", billing_npi=self._billing_npi)
+        self.claim = _new_claim(f"(no CLM, segment {seg})", seg, self._billing_npi)
         self._issue(f"{sid} at segment {seg} has no CLM claim segment before it in its HL loop.",
                     "Every set of service lines must follow a CLM segment.")
 
-    def _sv1(self, els: list[str], seg: int) -> None:
+    def _sv1(self, els: list[str], text: str, seg: int) -> None:
         if self.claim is None:
             self._orphan(seg, "SV1")
         lx = self._pending_lx
@@ -288,14 +336,16 @@ class ClaimBuilder:
             self._zone = _LINE
             self._saw_line = True
             lx = (seg, str(len(self._lines) + 1))
-        els.extend(_PAD)
-        comp = self._comp
-        sv101 = els[1].split(comp) if comp in els[1] else self._split(els[1], seg, 2)
-        code = sv101[1].strip().upper() if len(sv101) > 1 else ""
-        if not code or (sv101[0] != "HC" and sv101[0].strip().upper() not in ("HC", "ER", "IV", "WK")):
-            self._issue(f"SV101 at segment {seg} has no readable procedure code (expected HC:code:modifiers); "
-                        "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
-            return
+        fields = self._sv1_memo.get(text)
+        if fields is None:
+            alt = self._alt_comp
+            fields = self._read_sv1(els, seg)
+            if fields is None:
+                self._issue(f"SV101 at segment {seg} has no readable procedure code (expected HC:code:modifiers); "
+                            "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
+                return
+            if fields[2] is not None and fields[3] is not None and self._alt_comp is alt:
+                _remember(self._sv1_memo, text, fields)  # only lines read without a problem
         lx_seg, lx_number = lx
         try:
             number = int(lx_number)
@@ -303,34 +353,60 @@ class ClaimBuilder:
             number = len(self._lines) + 1
             self._issue(f"LX at segment {lx_seg} has no line number; read as line {number}.",
                         "Number the service lines in LX01 (1, 2, 3 ...).")
-        mods = sv101[2:6]
-        if mods:
-            mods = [m.strip().upper() for m in mods]
-            mods = [m for m in mods if m]
-        raw_charge, raw_units = els[2], els[4]
-        charge, units = amount(raw_charge), amount(raw_units)
-        line = ServiceLine(number, code, tuple(mods), units if units is not None and units > 0 else _ONE, charge,
-                           place_of_service=els[5].strip() or None, location=f"segment {lx_seg}")
-        if charge is None:
-            self._issue(f"SV102 line charge at segment {seg} is {'missing' if not raw_charge else 'not a number'}.",
-                        "Put the line charge in SV102.", line)
-        if units is None or units <= 0:
-            self._issue(f"SV104 units at segment {seg} are {'missing' if not raw_units else 'not a positive number'}"
-                        "; read as 1.", "Put the number of units in SV104.", line)
-        sv107 = els[7]
-        self._pointers.append((sv107.split(comp) if comp in sv107 else self._split(sv107, seg, 1))
-                              if sv107 else None)
+        code, mods, charge, units, place, pointers = fields
+        # Positional construction, then attributes: a class call with keywords costs twice as much.
+        line = ServiceLine(number, code, mods, units or _ONE, charge)
+        line.place_of_service = place
+        line.location = f"segment {lx_seg}"
+        if charge is None or units is None:  # never from the memo: ``els`` were just read (and padded)
+            self._charge_and_units_issues(els, seg, line, charge, units)
+        self._pointers.append(pointers)
         self._lines.append(line)
         self._line = line
         self._line_has_dk = False
 
-    def _dtp(self, els: list[str], seg: int) -> None:
+    def _charge_and_units_issues(self, els: list[str], seg: int, line: ServiceLine, charge: Decimal | None,
+                                 units: Decimal | None) -> None:
+        if charge is None:
+            self._issue(f"SV102 line charge at segment {seg} is {'missing' if not els[2] else 'not a number'}.",
+                        "Put the line charge in SV102.", line)
+        if units is None:
+            self._issue(f"SV104 units at segment {seg} are {'missing' if not els[4] else 'not a positive number'}"
+                        "; read as 1.", "Put the number of units in SV104.", line)
+
+    def _read_sv1(self, els: list[str], seg: int) -> _LineFields | None:
+        """What an SV1 says (units None when not positive); None when SV101 has no readable procedure code."""
+        if len(els) < 8:
+            els += _PAD
+        sv101 = self._split(els[1], seg, 2)
+        code = sv101[1].strip().upper() if len(sv101) > 1 else ""
+        if not code or (sv101[0] != "HC" and sv101[0].strip().upper() not in ("HC", "ER", "IV", "WK")):
+            return None
+        mods = tuple(m for m in (m.strip().upper() for m in sv101[2:6]) if m)
+        units = amount(els[4])
+        sv107 = els[7]
+        pointers = tuple(self._split(sv107, seg, 1)) if sv107 else None
+        return (code, mods, amount(els[2]), units if units is not None and units > 0 else None,
+                els[5].strip() or None, pointers)
+
+    def _dtp(self, els: list[str], text: str, seg: int) -> None:
         line = self._line
         if line is None or self._zone != _LINE:
             return
-        els.extend(_PAD)
+        dates = self._dtp_memo.get(text)
+        if dates is None:
+            dates = self._read_dtp(els, seg, line)
+            if dates is None:
+                return
+            _remember(self._dtp_memo, text, dates)
+        line.service_date, line.service_date_end = dates
+
+    def _read_dtp(self, els: list[str], seg: int, line: ServiceLine) -> tuple[date, date | None] | None:
+        """The service date (DTP*472) and range end; None for another date, or an unreadable one (reported)."""
+        if len(els) < 4:
+            els += _PAD
         if els[1] != "472":
-            return
+            return None
         qualifier, value = els[2], els[3]
         if qualifier == "D8":
             start, end = d8(value), None
@@ -340,11 +416,12 @@ class ClaimBuilder:
         if start is None:
             self._issue(f"DTP*472 service date at segment {seg} is not a valid D8 or RD8 date.",
                         "Send the date of service as D8 CCYYMMDD or RD8 CCYYMMDD-CCYYMMDD.", line)
-            return
-        line.service_date, line.service_date_end = start, end
+            return None
+        return start, end
 
-    def _ref(self, els: list[str], seg: int) -> None:
-        els.extend(_PAD)
+    def _ref(self, els: list[str], text: str, seg: int) -> None:
+        if len(els) < 3:
+            els += _PAD
         qual = els[1]
         if qual == "6R":
             if self._zone == _LINE and self._line is not None:
@@ -378,27 +455,15 @@ class ClaimBuilder:
                 self._issue(f"The subscriber loop at segment {sub.segment} has no SBR09 claim filing indicator; "
                             "the claim is checked as a commercial claim.",
                             "Put the claim filing indicator (MB for Medicare Part B) in SBR09.")
-        claim.payer = Payer.MEDICARE if claim.payer_type_code in MEDICARE_PAYER_TYPES else Payer.COMMERCIAL
+        claim.payer = _MEDICARE if claim.payer_type_code in MEDICARE_PAYER_TYPES else _COMMERCIAL
         if self._dx_overflow:
             self._issue(f"The claim at {claim.location} has more than {MAX_DX} HI diagnosis codes; "
                         f"the first {MAX_DX} were read.", "An 837P claim carries at most 12 diagnosis codes.")
         claim.diagnosis_codes = dx = tuple(self._dx)
-        claim.ordering_npi = ordering = self._claim_ordering or self._claim_ordering_dk
-        claim.rendering_npi = rendering = self._claim_rendering
-        pos = claim.place_of_service
-        principal = dx[:1]
-        for line, pointers in zip(self._lines, self._pointers, strict=True):
-            # Line-level values override the claim's; fill in the claim's where the line has none.
-            if line.place_of_service is None:
-                line.place_of_service = pos
-            if line.ordering_npi is None:
-                line.ordering_npi = ordering
-            if line.rendering_npi is None:
-                line.rendering_npi = rendering
-            if pointers is None:
-                line.diagnosis_codes = principal
-            else:
-                _resolve_pointers(line, pointers, dx)
+        claim.ordering_npi = self._claim_ordering or self._claim_ordering_dk
+        claim.rendering_npi = self._claim_rendering
+        if self._lines:
+            self._finish_lines(claim, dx)
         claim.lines = self._lines
         if not self._saw_line:
             self._issue(f"The claim at {claim.location} has no service lines (LX/SV1).",
@@ -420,8 +485,28 @@ class ClaimBuilder:
         self._dx_overflow = False
         return claim
 
+    def _finish_lines(self, claim: Claim, dx: tuple[str, ...]) -> None:
+        """Line-level values override the claim's; fill in the claim's where the line has none."""
+        pos, ordering, rendering = claim.place_of_service, claim.ordering_npi, claim.rendering_npi
+        principal, n = dx[:1], len(dx)
+        all_pointers = self._pointers  # one entry per line (SV1 appends both)
+        for i, line in enumerate(self._lines):
+            pointers = all_pointers[i]
+            if line.place_of_service is None:
+                line.place_of_service = pos
+            if line.ordering_npi is None:
+                line.ordering_npi = ordering
+            if line.rendering_npi is None:
+                line.rendering_npi = rendering
+            if pointers is None:
+                line.diagnosis_codes = principal
+            elif len(pointers) == 1 and (k := _POINTER_INDEX.get(pointers[0], n)) < n:  # the usual: one pointer
+                line.diagnosis_codes = (dx[k],)
+            else:
+                _resolve_pointers(line, pointers, dx)
 
-def _resolve_pointers(line: ServiceLine, pointers: list[str], dx: tuple[str, ...]) -> None:
+
+def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str, ...]) -> None:
     """SV107 pointers (1-based into HI) -> the line's codes; pointers past the HI codes are kept apart."""
     codes: list[str] = []
     invalid: list[str] = []
@@ -440,6 +525,24 @@ def _resolve_pointers(line: ServiceLine, pointers: list[str], dx: tuple[str, ...
     line.diagnosis_codes = tuple(codes)
     if invalid:
         line.diagnosis_pointers_invalid = tuple(invalid)
+
+
+def _remember(memo: dict[str, _T], text: str, parsed: _T) -> None:
+    if len(text) > _MEMO_MAX_TEXT:
+        return
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[text] = parsed
+
+
+def _new_claim(claim_id: str, seg: int, billing_npi: str | None) -> Claim:
+    # Positional construction, then attributes: CPython specializes a class call without keywords, and a
+    # call with keywords costs about twice as much (it builds a dict). One claim per CLM makes that count.
+    claim = Claim(claim_id)
+    claim.documented = DOCUMENTED
+    claim.location = f"segment {seg}"
+    claim.billing_npi = billing_npi
+    return claim
 
 
 def _npi(els: list[str]) -> str | None:

@@ -1,9 +1,9 @@
 """X12 delimiters from the ISA header and a streaming segment splitter.
 
 The splitter reads the byte stream in 64 KB chunks, decodes UTF-8 incrementally (a character split
-across two chunks is kept whole), splits on the segment terminator of the current interchange and
-yields one segment at a time, so memory stays flat in file size. Each interchange (ISA..IEA) declares
-its own delimiters; after an IEA the splitter reads the next ISA afresh.
+across two chunks is kept whole), splits each chunk on the segment terminator of the current
+interchange and yields the segments chunk by chunk, so memory stays flat in file size. Each
+interchange (ISA..IEA) declares its own delimiters; after an IEA the splitter reads the next ISA afresh.
 """
 
 from __future__ import annotations
@@ -84,11 +84,11 @@ MAX_SEGMENT_CHARS = 1 << 20
 
 
 class SegmentSplitter:
-    """Iterate the segments of an X12 byte stream as element lists (index 0 is the segment id).
+    """Iterate the segments of an X12 byte stream as text (elements not split), chunk by chunk.
 
-    While iterating, ``number`` is the 1-based position in the file of the segment just yielded and
-    ``delimiters`` those of its interchange. ``trailing_garbage_at`` is set to the byte offset of content
-    after an IEA that is not another ISA (ignored; the reader reports it).
+    While iterating, ``number`` is the 1-based position in the file of the last segment yielded.
+    ``trailing_garbage_at`` is set to the byte offset of content after an IEA that is not another ISA
+    (ignored; the reader reports it).
     """
 
     def __init__(self, binary: BinaryIO) -> None:
@@ -99,7 +99,6 @@ class SegmentSplitter:
         self.variable_width_isa: list[int] = []  # segment numbers of ISAs that are not fixed width
         self.trailing_garbage_at: int | None = None
         self.number = 0
-        self.delimiters: Delimiters | None = None
 
     def _more(self) -> str:
         """The next decoded text; '' only at the end of the file."""
@@ -113,11 +112,12 @@ class SegmentSplitter:
                 return text
         return ""
 
-    def batches(self) -> Iterator[list[list[str]]]:
-        """Yield the segments chunk by chunk, each as its list of elements (element 0 is the segment id).
+    def batches(self) -> Iterator[tuple[Delimiters, list[str]]]:
+        """Yield the segments chunk by chunk with the delimiters of their interchange.
 
-        Batches keep the per-segment Python work to one list-comprehension step; ``number`` counts the
-        segments yielded so far, so the reader can number them.
+        A segment is its text between two terminators, stripped of line breaks and indentation (the
+        reader splits the elements, and keys its memos on this text). A batch never spans two
+        interchanges. ``number`` counts the segments yielded so far, so the reader can number them.
         """
         buf = ""
         first = True
@@ -139,11 +139,9 @@ class SegmentSplitter:
                 return
             delims, fixed = parse_isa(buf, self._consumed)
             first = False
-            self.delimiters = delims
             if not fixed:
                 self.variable_width_isa.append(self.number + 1)
-            term, elem = delims.segment, delims.element
-            iea = "IEA" + elem
+            term, iea = delims.segment, "IEA" + delims.element
             while True:
                 cut = buf.rfind(term)
                 if cut < 0:
@@ -159,50 +157,62 @@ class SegmentSplitter:
                     self._consumed += len(buf)
                     if tail:
                         self.number += 1
-                        yield [tail.split(elem)]
+                        yield delims, [tail]
                     return
                 text, rest = buf[:cut], buf[cut + 1:]
-                if iea in text or text.endswith("IEA") or ("IEA" + term) in text:
-                    batch, back = self._split_to_iea(text, term, elem)
+                # One scan for 'IEA' first: most chunks have none, and the exact tests cost two more scans.
+                if "IEA" in text and (iea in text or text.endswith("IEA") or ("IEA" + term) in text):
+                    batch, back = self._split_to_iea(text, term, iea)
                     if back is not None:
                         self._consumed += cut + 1 - len(back)
                         self.number += len(batch)
-                        yield batch
+                        yield delims, batch
                         buf = back + rest
                         break  # the next interchange reads its own ISA
                 else:
-                    batch = _split(text, term, elem)
+                    batch = _split(text, term)
                 self._consumed += cut + 1
                 self.number += len(batch)
-                yield batch
+                yield delims, batch
                 buf = rest + self._more()
                 if not buf and self._eof:
                     return
 
     @staticmethod
-    def _split_to_iea(text: str, term: str, elem: str) -> tuple[list[list[str]], str | None]:
+    def _split_to_iea(text: str, term: str, iea: str) -> tuple[list[str], str | None]:
         """Segments up to and including the IEA, and the unread text after it (with terminators).
 
-        The text after is None when no segment is an IEA ("IEA*" was only inside an element).
+        ``iea`` is "IEA" and the element separator. The text after is None when no segment is an IEA
+        ("IEA*" was only inside an element).
         """
         parts = text.split(term)
-        batch: list[list[str]] = []
+        batch: list[str] = []
         for i, part in enumerate(parts):
             seg = part.strip(_WS)
             if not seg:
                 continue
-            elements = seg.split(elem)
-            batch.append(elements)
-            if elements[0] == "IEA":
+            batch.append(seg)
+            if seg.startswith(iea) or seg == "IEA":
                 return batch, "".join(p + term for p in parts[i + 1:])
         return batch, None
 
 
-def _split(text: str, term: str, elem: str) -> list[list[str]]:
-    """Split terminated text into element lists, dropping line breaks and indentation between segments."""
+def _split(text: str, term: str) -> list[str]:
+    """Split terminated text into segments, dropping line breaks and indentation between segments."""
     if term != "\n" and term != "\r":
-        if "\n" in text or "\r" in text:
-            text = text.replace("\r", "").replace("\n", "")  # never data in X12: only line breaks
-        if (term + " ") not in text and (term + "\t") not in text and text[:1] not in (" ", "\t"):
-            return [p.split(elem) for p in text.split(term) if p]
-    return [p.split(elem) for p in (s.strip(_WS) for s in text.split(term)) if p]
+        # Line breaks are never data in X12. Each test is a fast one-character scan; a replace that
+        # finds nothing still costs a full pass.
+        if "\r" in text:
+            text = text.replace("\r", "")
+        if "\n" in text:
+            text = text.replace("\n", "")
+        if not _indented(text, term):
+            segments = text.split(term)
+            # Empty segments ('~~') are rare: test for one in C before filtering in Python.
+            return [p for p in segments if p] if "" in segments else segments
+    return [p for p in (s.strip(_WS) for s in text.split(term)) if p]
+
+
+def _indented(text: str, term: str) -> bool:
+    """Whether a segment starts with a space or a tab (checked with one-character scans where possible)."""
+    return text[:1] in (" ", "\t") or (term + " ") in text or ("\t" in text and (term + "\t") in text)
