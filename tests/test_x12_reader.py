@@ -509,3 +509,25 @@ def test_iea_text_inside_an_element_does_not_end_the_interchange() -> None:
     claims, findings = read(render(x1, x2))
     assert len(claims) == 2 and findings == []
     assert claims[0].patient_last_name == "XIEA"
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("SV1*HC:71250*450.00*UN*1***1~", "SV1*HC:71250*450.00*UN*1***\u00b2~"),  # isdigit() but not int()
+    ("SE*27*0001~", "SE*2\u00b2*0001~"),  # a segment count with such digits
+    ("DTP*472*D8*20260915~", "DTP*472*D8*\u0662\u0660\u0662\u06660915~"),  # Arabic-Indic digits in a date
+])
+def test_unicode_digits_are_not_numbers_and_never_crash_the_reader(old: str, new: str) -> None:
+    """str.isdigit() is true for superscripts and other scripts' digits; X12 numbers are ASCII only."""
+    from pathlib import Path
+
+    from ctscrub.pipeline import CollectingSink, ScrubOptions, scrub
+    from ctscrub.refdata import load_reference_data
+
+    text = (Path(__file__).resolve().parents[1] / "samples/x12/ct_clean.txt").read_text("utf-8")
+    assert old in text
+    sink = CollectingSink()
+    summary = scrub(io.BytesIO(text.replace(old, new, 1).encode()),
+                    ScrubOptions(as_of=date(2026, 11, 28), refdata=load_reference_data()), [sink],
+                    upload_id="u", source_name="f")
+    assert summary.status == "processed" and summary.claims == 1
+    assert sink.all_findings()  # the odd value is reported (pointer, count or date), not silently accepted

@@ -517,7 +517,7 @@ def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str,
             p = p.strip()
             if not p:
                 continue
-            i = int(p) - 1 if p.isdigit() else -1
+            i = int(p) - 1 if p.isascii() and p.isdigit() else -1  # int() refuses digits like "²"
         if 0 <= i < n:
             codes.append(dx[i])
         else:

@@ -174,6 +174,6 @@ class Envelope:
 
 def _same_number(a: str, b: str) -> bool:
     a, b = a.strip(), b.strip()
-    if a.isdigit() and b.isdigit():
+    if a.isascii() and b.isascii() and a.isdigit() and b.isdigit():  # int() refuses digits like "²"
         return int(a) == int(b)
     return a == b

@@ -42,7 +42,7 @@ def amount(value: str) -> Decimal | None:
 
 
 def _parse_d8(value: str) -> date | None:
-    if len(value) != 8 or not value.isdigit():
+    if len(value) != 8 or not (value.isascii() and value.isdigit()):
         return None
     try:
         return date(int(value[:4]), int(value[4:6]), int(value[6:]))
