@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from ctscrub.formats import FileRejected, PeekedStream, open_reader, x12_segments
@@ -531,3 +532,18 @@ def test_unicode_digits_are_not_numbers_and_never_crash_the_reader(old: str, new
                     upload_id="u", source_name="f")
     assert summary.status == "processed" and summary.claims == 1
     assert sink.all_findings()  # the odd value is reported (pointer, count or date), not silently accepted
+
+
+def test_value_caches_hold_no_birth_date_and_no_long_text() -> None:
+    """Module-level caches live as long as a warm Lambda container: no patient data, bounded size."""
+    from ctscrub.formats import x12_values
+
+    text = (Path(__file__).resolve().parents[1] / "samples/x12/ct_clean.txt").read_text("utf-8")
+    dob = next(seg.split("*")[3] for seg in text.split("~") if seg.strip().startswith("DMG*D8*"))
+    huge = "9" * 100_000
+    text = text.replace("SV1*HC:71250*450.00*", f"SV1*HC:71250*{huge}*", 1)
+    with io.BytesIO(text.encode()) as fh:
+        claims = list(open_reader(fh).claims())
+    assert claims[0].birth_date is not None
+    assert dob not in x12_values._DATES
+    assert all(len(k) <= 20 for k in [*x12_values._AMOUNTS, *x12_values._DATES])

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
-from ctscrub.formats.x12_values import MEDICARE_PAYER_TYPES, amount, d8, date_range
+from ctscrub.formats.x12_values import MEDICARE_PAYER_TYPES, amount, birth_date, d8, date_range
 from ctscrub.model import Claim, Finding, Payer, ServiceLine
 from ctscrub.rules.registry import finding
 
@@ -235,7 +235,7 @@ class ClaimBuilder:
         if len(els) < 3:
             els += _PAD
         value = els[2].strip()
-        person.birth_date = d8(value) if els[1] == "D8" else None
+        person.birth_date = birth_date(value) if els[1] == "D8" else None
         if person.birth_date is None and value:
             person.issues.append(f"The birth date in DMG at segment {seg} is not a valid D8 date (CCYYMMDD).")
 

@@ -22,11 +22,14 @@ def decimal_or_none(value: str) -> Decimal | None:
     return d
 
 
-# Claim files repeat the same amounts and dates many times: parse each distinct text once.
-# Decimal and date are immutable, so sharing them is safe; the caches are cleared when they grow.
+# Claim files repeat the same amounts and dates of service many times: parse each distinct text once.
+# Decimal and date are immutable, so sharing them is safe. The caches are cleared when they grow, and
+# hold short texts only (an element can be up to a megabyte long in a hostile file). Birth dates do not
+# go through them (``birth_date``): nothing about a patient outlives the upload in a warm container.
 _AMOUNTS: dict[str, Decimal | None] = {}
 _DATES: dict[str, date | None] = {}
 _CACHE_MAX = 4096
+_KEY_MAX = 20  # characters; a real amount or D8 date is far shorter
 
 
 def amount(value: str) -> Decimal | None:
@@ -35,9 +38,11 @@ def amount(value: str) -> Decimal | None:
         return _AMOUNTS[value]
     except KeyError:
         pass
-    if len(_AMOUNTS) >= _CACHE_MAX:
-        _AMOUNTS.clear()
-    d = _AMOUNTS[value] = decimal_or_none(value.strip())
+    d = decimal_or_none(value.strip())
+    if len(value) <= _KEY_MAX:
+        if len(_AMOUNTS) >= _CACHE_MAX:
+            _AMOUNTS.clear()
+        _AMOUNTS[value] = d
     return d
 
 
@@ -56,10 +61,17 @@ def d8(value: str) -> date | None:
         return _DATES[value]
     except KeyError:
         pass
-    if len(_DATES) >= _CACHE_MAX:
-        _DATES.clear()
-    d = _DATES[value] = _parse_d8(value)
+    d = _parse_d8(value)
+    if len(value) <= _KEY_MAX:
+        if len(_DATES) >= _CACHE_MAX:
+            _DATES.clear()
+        _DATES[value] = d
     return d
+
+
+def birth_date(value: str) -> date | None:
+    """CCYYMMDD -> date for a birth date (DMG03): parsed every time, never cached."""
+    return _parse_d8(value)
 
 
 def date_range(qualifier: str, value: str) -> tuple[date, date | None] | None:
