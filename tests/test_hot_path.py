@@ -203,3 +203,28 @@ def test_line_prices_do_not_depend_on_what_the_upload_priced_before() -> None:
             ln.service_date = date(rnd.choice([2025, 2026]), rnd.randint(1, 12), rnd.randint(1, 28))
         expected = [p.to_dict() for p in price_claim(c, load_reference_data().for_upload())]
         assert [p.to_dict() for p in price_claim(c, warm)] == expected
+
+
+def test_the_screen_memo_stays_bounded_and_answers_the_same_when_it_is_emptied(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile file of ever-new line kinds and same-day combinations cannot grow the per-upload memo,
+    and emptying it mid-upload (date classes included) never changes a claim's triggers."""
+    from ctscrub.rules import screen
+
+    rnd = random.Random(7)
+    claims = [random_claim(rnd, n) for n in range(600)]
+
+    def triggers(limit: int) -> tuple[list[int], int]:
+        monkeypatch.setattr(screen, "_MEMO_LIMIT", limit)
+        ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data())
+        out, largest = [], 0
+        for c in claims:
+            out.append(ClaimFacts(c, ctx).triggers)
+            largest = max(largest, len(ctx.memo))
+            _remember(c, ctx)
+        return out, largest
+
+    unbounded, _ = triggers(1 << 30)
+    bounded, largest = triggers(25)
+    assert largest <= 25
+    assert bounded == unbounded

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from itertools import count
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ctscrub.model import Claim, Payer, ServiceLine
 from ctscrub.payment import fee_schedule_quote
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from ctscrub.rules.registry import RuleContext
 
 T = Trigger
+_V = TypeVar("_V")
 _MEMO_LIMIT = 1 << 15  # screen answers remembered per upload (bounds memory on hostile files)
 
 
@@ -79,10 +81,7 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
                ln.diagnosis_pointers_invalid, ln.units, ln.documentation.contrast, payer, locality)
         hit = memo.get(key)
         if hit is None:
-            hit = _line_triggers(ln, facts, ctx)
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[key] = hit
+            hit = _remember(memo, key, _line_triggers(ln, facts, ctx))
         met |= hit[0]
         fee, charge = hit[1], ln.charge
         if fee is not None and charge is not None and 0 < charge < fee:
@@ -135,8 +134,22 @@ def _date_class(dos: date | None, ctx: RuleContext) -> object:
         as_of = ctx.as_of
         cls = ("date class", version_key(dos) if version_key is not None else dos, dos > as_of,
                filing_at_risk(dos, as_of, True), filing_at_risk(dos, as_of, False))
-        hit = memo[dos] = memo.setdefault(cls, len(memo))
+        hit = memo.get(cls)
+        if hit is None:
+            hit = _remember(memo, cls, next(_CLASS_NUMBERS))
+        _remember(memo, dos, hit)
     return hit
+
+
+_CLASS_NUMBERS = count()  # never reused, so a number stays unambiguous even after the memo is cleared
+
+
+def _remember(memo: dict[object, Any], key: object, value: _V) -> _V:
+    """Store one screen answer; the memo is emptied when full, so a hostile file cannot grow it."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> tuple[int, Decimal | None]:
@@ -213,7 +226,7 @@ def _same_day_triggers(code: str, day: tuple[str, ...], dos: date, date_class: o
     memo = ctx.memo
     met = memo.get(key)
     if met is None:
-        met = memo[key] = _day_triggers(code, day, dos, ctx)
+        met = _remember(memo, key, _day_triggers(code, day, dos, ctx))
     return met  # type: ignore[no-any-return]
 
 
