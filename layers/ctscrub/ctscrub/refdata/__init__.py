@@ -87,7 +87,9 @@ class ReferenceData:
                         *(id(self.dataset_in_force(kind, dos)) for kind in sorted(by_kind) if kind != "ncci-ptp"),
                         *(id(ds) for ds in by_kind.get("ncci-ptp", ()) if ds.manifest.covers(dos)),
                         *(id(policy_for(name, dos)) for name in POLICY_NAMES))
-            key = self._versions.setdefault(versions, len(self._versions))
+            key = self._versions.get(versions)
+            if key is None:  # one per distinct year and set of versions: bounded by the file's years
+                key = self._versions[versions] = len(self._versions)
             _remember(self._version_keys, dos, key)
         return key
 
@@ -106,9 +108,11 @@ class ReferenceData:
         if dos is None:
             return lst[-1] if lst else None
         key = (kind, dos)
-        if key not in self._in_force:
-            self._in_force[key] = next((ds for ds in reversed(lst) if ds.manifest.covers(dos)), None)
-        return self._in_force[key]
+        hit = self._in_force.get(key, _MISS)
+        if hit is _MISS:
+            hit = next((ds for ds in reversed(lst) if ds.manifest.covers(dos)), None)
+            _remember(self._in_force, key, hit)  # bounded: a hostile file can carry millions of dates
+        return hit  # type: ignore[no-any-return]
 
     def table(self, kind: str, dos: date | None) -> Any:
         ds = self.dataset_in_force(kind, dos)
