@@ -90,23 +90,20 @@ _NO_PEERS: list[Peer | SeenLine] = []  # shared empty answer; rules only read pe
 
 
 class ClaimFacts:
-    """What the rules of one claim share: its chest CT lines, codes, patient key and same-day peers."""
+    """What the rules of one claim share: its chest CT lines, codes, patient key, triggers and same-day peers."""
 
-    __slots__ = ("_by_date", "_ctx", "_key", "_peers", "_triggers", "claim", "codes", "ct_lines", "ct_modifiers")
+    __slots__ = ("_by_date", "_ctx", "_key", "_peers", "_triggers", "claim", "codes", "ct_lines")
 
     def __init__(self, claim: Claim, ctx: RuleContext) -> None:
         self.claim = claim
         self._ctx = ctx
         self.ct_lines: list[ServiceLine] = []  # the chest CT lines, in line order
         self.codes: set[str] = set()  # every procedure code billed on the claim
-        self.ct_modifiers = False  # some chest CT line carries a modifier
         for ln in claim.lines:  # one pass: this runs for every claim of the upload
             code = ln.procedure_code
             self.codes.add(code)
             if code in CHEST_CT_CODES:
                 self.ct_lines.append(ln)
-                if ln.modifiers:
-                    self.ct_modifiers = True
         self._key: str | None = None
         self._by_date: dict[date, list[ServiceLine]] | None = None
         self._peers: dict[int, list[Peer | SeenLine]] = {}

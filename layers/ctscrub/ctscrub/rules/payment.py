@@ -10,6 +10,7 @@ are contractor-priced (the fee schedule amount is only an upper bound) and are n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ctscrub.model import Claim, Finding, Payer, ServiceLine
@@ -23,27 +24,28 @@ if TYPE_CHECKING:
 _COMPONENT = {"": "global", "26": "-26", "TC": "TC"}
 
 
-def below_fee_schedule(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
-    """The quote a Medicare chest CT line's positive charge falls below, else None (52 lines are not compared)."""
-    charge = ln.charge
-    if charge is None or charge <= 0 or claim.payer is not Payer.MEDICARE or not ln.is_chest_ct \
-            or ln.has_modifier("52"):
+def comparable_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
+    """The unreduced fee schedule quote a Medicare chest CT line's charge is compared with; None for other
+    payers and for 52 lines (contractor-priced: the fee schedule amount is only an upper bound)."""
+    if claim.payer is not Payer.MEDICARE or not ln.is_chest_ct or ln.has_modifier("52"):
         return None
-    hit = fee_schedule_quote(claim, ln, refdata)
-    if hit is None or charge >= hit[0].amount:
-        return None
-    return hit
+    return fee_schedule_quote(claim, ln, refdata)
+
+
+def charge_short_of(charge: Decimal | None, amount: Decimal) -> bool:
+    """A positive charge below the fee schedule amount (a missing or zero charge is not compared)."""
+    return charge is not None and 0 < charge < amount
 
 
 @rule("CHARGE_BELOW_ALLOWED", when=Trigger.CHARGE_BELOW)
 def charge_below_allowed(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     for ln in claim.lines:
-        hit = below_fee_schedule(claim, ln, ctx.refdata)
-        if hit is None:
+        hit = comparable_quote(claim, ln, ctx.refdata)
+        if hit is None or not charge_short_of(ln.charge, hit[0].amount):
             continue
         q, st = hit
         comp = _COMPONENT.get("26" if ln.has_modifier("26") else "TC" if ln.has_modifier("TC") else "", "global")
-        gap = q.amount - ln.charge  # type: ignore[operator]  # below_fee_schedule: a positive charge
+        gap = q.amount - ln.charge  # type: ignore[operator]  # charge_short_of: a positive charge
         yield finding(
             "CHARGE_BELOW_ALLOWED", claim, ln,
             f"The charge ${ln.charge:.2f} for {ln.procedure_code} ({comp}) is below the {st.fs.year} Medicare "

@@ -15,7 +15,6 @@ from itertools import count
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ctscrub.model import Claim, Payer, ServiceLine
-from ctscrub.payment import fee_schedule_quote
 from ctscrub.refdata.policy import policy_for, policy_set
 from ctscrub.rules.claim import REPLACING_FREQUENCIES, lines_total
 from ctscrub.rules.coding import (
@@ -31,6 +30,7 @@ from ctscrub.rules.diagnosis import SCREENING_DX, SCREENING_REASON_TARGETS, unsu
 from ctscrub.rules.documentation import LINE_CHECKS, LineCheck
 from ctscrub.rules.facts import ClaimFacts, Trigger
 from ctscrub.rules.modifiers import PAYMENT_MODIFIERS, facility_without_26, modifier_issue
+from ctscrub.rules.payment import charge_short_of, comparable_quote
 from ctscrub.rules.providers import blank, npi_valid
 from ctscrub.rules.screening import LDCT, has_tobacco_dx, in_age_range, screen_lines, symptom_codes
 
@@ -83,8 +83,8 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
         if hit is None:
             hit = _remember(memo, key, _line_triggers(ln, facts, ctx))
         met |= hit[0]
-        fee, charge = hit[1], ln.charge
-        if fee is not None and charge is not None and 0 < charge < fee:
+        fee = hit[1]
+        if fee is not None and charge_short_of(ln.charge, fee):
             met |= T.CHARGE_BELOW
         npi = ln.ordering_npi
         if not claim_ordering and blank(npi):
@@ -176,11 +176,8 @@ def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> tupl
     limit = unit_limit(ctx, code, dos)
     if limit is not None and ln.units > limit.units:
         met |= T.UNITS
-    fee = None
-    if claim.payer is Payer.MEDICARE and not ln.has_modifier("52"):
-        quoted = fee_schedule_quote(claim, ln, ctx.refdata)
-        fee = quoted[0].amount if quoted is not None else None
-    return met, fee
+    quoted = comparable_quote(claim, ln, ctx.refdata)
+    return met, (quoted[0].amount if quoted is not None else None)
 
 
 def _documentation_triggers(facts: ClaimFacts) -> int:
