@@ -80,7 +80,7 @@ def random_claim(rnd: random.Random, n: int) -> Claim:
 def _remember(c: Claim, ctx: RuleContext) -> None:
     for ln in c.lines:
         if ln.service_date is not None:
-            ctx.patient_day_lines.setdefault((c.patient_key(), ln.service_date), []).append(
+            ctx.patient_day_lines.setdefault((c.identity_hash(), ln.service_date), []).append(
                 SeenLine(c.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units))
 
 

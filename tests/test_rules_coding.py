@@ -34,7 +34,7 @@ def remember(c: Claim, ctx: RuleContext) -> None:
     """What the pipeline does after each claim: index its chest CT lines by patient and date."""
     for ln in c.lines:
         if (ln.is_chest_ct or ln.procedure_code == "G0297") and ln.service_date is not None:
-            ctx.patient_day_lines.setdefault((c.patient_key(), ln.service_date), []).append(
+            ctx.patient_day_lines.setdefault((c.identity_hash(), ln.service_date), []).append(
                 SeenLine(c.claim_id, ln.number, ln.procedure_code, ln.modifiers))
 
 

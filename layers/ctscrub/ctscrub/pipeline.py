@@ -119,6 +119,8 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
     return ClaimResult(claim.claim_id, findings, prices, len(claim.lines), chest_ct, claim.payer)
 
 
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
 PATIENT_DAY_WINDOW = 10_000
 """How many recent (patient, date of service) groups the upload index keeps for checks across claims.
 
@@ -178,6 +180,7 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
     try:
         reader = open_reader(source, max_bytes=options.max_bytes)
         summary.format = reader.format_name
+        errors = warnings = infos = 0  # findings by severity, into summary.by_severity after the last claim
         for claim in reader.claims():
             if options.default_locality and not claim.locality:
                 claim.locality = options.default_locality
@@ -188,11 +191,20 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
             summary.lines += result.line_count
             summary.chest_ct_lines += result.chest_ct_line_count
             if result.findings:
-                by_severity, by_rule = summary.by_severity, summary.by_rule
+                by_rule = summary.by_rule
+                claim_errors = 0
                 for f in result.findings:
-                    by_severity[f.severity.value] += 1
                     by_rule[f.rule] += 1
-                if result.error_count:
+                    # by identity: ``Severity.value`` goes through the enum descriptor, once per finding
+                    severity = f.severity
+                    if severity is ERROR:
+                        claim_errors += 1
+                    elif severity is WARNING:
+                        warnings += 1
+                    else:
+                        infos += 1
+                if claim_errors:
+                    errors += claim_errors
                     summary.claims_with_errors += 1
                     summary.amount_at_stake += result.amount_at_stake()
             for p in result.prices:
@@ -200,6 +212,9 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
                     summary.expected_allowed += p.allowed
             for sink in sinks:
                 sink.claim(result)
+        for severity, n in ((ERROR, errors), (WARNING, warnings), (Severity.INFO, infos)):
+            if n:
+                summary.by_severity[severity.value] += n
         if summary.claims == 0 and not any(f.severity is Severity.ERROR for f in reader.file_findings):
             raise FileRejected("FILE_MALFORMED", "the file contains no claims", None,
                                "Check that the file holds at least one claim with a service line.")

@@ -104,7 +104,7 @@ class ClaimFacts:
             self.codes.add(code)
             if code in CHEST_CT_CODES:
                 self.ct_lines.append(ln)
-        self._key: str | None = None
+        self._key: int | None = None
         self._by_date: dict[date, list[ServiceLine]] | None = None
         self._peers: dict[int, list[Peer | SeenLine]] = {}
         self._triggers: int | None = None
@@ -117,10 +117,10 @@ class ClaimFacts:
             met = self._triggers = (_SCREEN or _load_screen())(self, self._ctx)
         return met
 
-    def patient_key(self) -> str:
-        """``claim.patient_key()``, hashed at most once per claim."""
+    def patient_key(self) -> int:
+        """The claim's key in the upload's same-patient index (``claim.identity_hash()``), computed once."""
         if self._key is None:
-            self._key = self.claim.patient_key()
+            self._key = self.claim.identity_hash()
         return self._key
 
     def peers(self, ln: ServiceLine) -> list[Peer | SeenLine]:

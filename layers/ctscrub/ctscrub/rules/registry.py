@@ -61,7 +61,7 @@ class RuleContext:
     refdata: ReferenceData
     # Lines of earlier claims in this upload, keyed by (patient key, service date); the pipeline keeps
     # only the most recent groups (pipeline.PATIENT_DAY_WINDOW) so memory stays flat on big files.
-    patient_day_lines: OrderedDict[tuple[str, date], list[SeenLine]] = field(default_factory=OrderedDict)
+    patient_day_lines: OrderedDict[tuple[int, date], list[SeenLine]] = field(default_factory=OrderedDict)
     screening_history: ScreeningHistory | None = None
     # Expected allowed amounts of this claim's chest CT lines, by line number (set by the pipeline
     # before the rules run, so findings can state the dollars at stake).
