@@ -131,6 +131,9 @@ usual order, are always fully covered). Claims inside one claim are always compa
 """
 
 
+_new_seen_line = tuple.__new__  # builds a SeenLine from its six values without its Python-level __new__
+
+
 def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
     """Index the claim's lines by patient and date for the rules that compare across claims."""
     index = ctx.patient_day_lines
@@ -150,8 +153,8 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
                 if len(index) > PATIENT_DAY_WINDOW:
                     index.popitem(last=False)  # the oldest group (O(1) on an OrderedDict, unlike a dict)
             last_dos = dos
-        group.append(SeenLine(claim.claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,  # type: ignore[union-attr]
-                              ln.rendering_npi or claim.rendering_npi))
+        group.append(_new_seen_line(SeenLine, (claim.claim_id, ln.number, ln.procedure_code,  # type: ignore[union-attr]
+                                                ln.modifiers, ln.units, ln.rendering_npi or claim.rendering_npi)))
 
 
 def _discard_counts(summary: UploadSummary) -> None:

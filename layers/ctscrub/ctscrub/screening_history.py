@@ -28,12 +28,20 @@ class InMemoryScreeningHistory:
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret if secret is not None else secrets.token_bytes(32)
         self._screens: dict[str, set[date]] = {}
+        self._last_claim: Claim | None = None  # the claim whose key is _last_key (identity, not equality)
+        self._last_key = ""
+
+    def _key(self, claim: Claim) -> str:
+        # LDCT_FREQUENCY asks for a claim's screens, then records them: hash the claim's identity once
+        if self._last_claim is not claim:
+            self._last_claim, self._last_key = claim, beneficiary_key(claim, self._secret)
+        return self._last_key
 
     def previous_screens(self, claim: Claim) -> list[date]:
-        return sorted(self._screens.get(beneficiary_key(claim, self._secret), ()))
+        return sorted(self._screens.get(self._key(claim), ()))
 
     def record_screen(self, claim: Claim, service_date: date) -> None:
-        self._screens.setdefault(beneficiary_key(claim, self._secret), set()).add(service_date)
+        self._screens.setdefault(self._key(claim), set()).add(service_date)
 
     def __len__(self) -> int:
         """Number of beneficiaries with at least one recorded screen."""

@@ -14,10 +14,9 @@ runs almost none (most claims are clean, and ~25 rule calls per claim cost more 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ctscrub.model import CHEST_CT_CODES, Claim, ServiceLine
 
@@ -25,9 +24,12 @@ if TYPE_CHECKING:
     from ctscrub.rules.registry import RuleContext, SeenLine
 
 
-@dataclass(slots=True)  # not frozen: frozen dataclasses are several times slower to build
-class Peer:
-    """Another line of the same patient on the same date of service."""
+class Peer(NamedTuple):
+    """Another line of the same patient on the same date of service.
+
+    A named tuple built with ``tuple.__new__`` (see ``peers``): rules ask for the peers of most chest CT
+    lines, and a dataclass ``__init__`` per peer was a measurable part of checking a claim.
+    """
 
     claim_id: str
     line: int
@@ -42,6 +44,9 @@ class Peer:
 
     def has_modifier(self, *mods: str) -> bool:
         return any(m in self.modifiers for m in mods)
+
+
+_new_peer = tuple.__new__
 
 
 class Trigger:
@@ -123,6 +128,21 @@ class ClaimFacts:
             self._key = self.claim.identity_hash()
         return self._key
 
+    def by_date(self) -> dict[date, list[ServiceLine]]:
+        """The claim's dated lines grouped by date of service, in line order (built once, shared: read only)."""
+        by_date = self._by_date
+        if by_date is None:
+            by_date = self._by_date = {}
+            for other in self.claim.lines:
+                dos = other.service_date
+                if dos is not None:
+                    group = by_date.get(dos)
+                    if group is None:
+                        by_date[dos] = [other]
+                    else:
+                        group.append(other)
+        return by_date
+
     def peers(self, ln: ServiceLine) -> list[Peer | SeenLine]:
         """The patient's other lines on ``ln``'s date: this claim's, and earlier claims' of the upload.
 
@@ -138,19 +158,14 @@ class ClaimFacts:
         index = self._ctx.patient_day_lines
         # earlier claims' lines (SeenLine reads as a Peer), then this claim's other lines that date
         out: list[Peer | SeenLine] = list(index.get((self.patient_key(), dos), ())) if index else []
-        by_date = self._by_date
-        if by_date is None:
-            by_date = self._by_date = {}
-            for other in self.claim.lines:
-                if other.service_date is not None:
-                    by_date.setdefault(other.service_date, []).append(other)
         before = True
         claim_id = self.claim.claim_id
-        for other in by_date.get(dos, ()):
+        for other in (self._by_date or self.by_date()).get(dos, ()):
             if other is ln:
                 before = False
                 continue
-            out.append(Peer(claim_id, other.number, other.procedure_code, other.modifiers, other.units, True, before))
+            out.append(_new_peer(Peer, (claim_id, other.number, other.procedure_code, other.modifiers, other.units,
+                                        True, before)))
         self._peers[id(ln)] = out
         return out
 

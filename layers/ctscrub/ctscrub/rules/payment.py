@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ctscrub.model import Claim, Finding, Payer, ServiceLine
 from ctscrub.payment import PriceSetting, Quote, datasets_used, fee_schedule_quote
-from ctscrub.rules.facts import Trigger
+from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
 if TYPE_CHECKING:
@@ -39,7 +39,9 @@ def charge_short_of(charge: Decimal | None, amount: Decimal) -> bool:
 
 @rule("CHARGE_BELOW_ALLOWED", when=Trigger.CHARGE_BELOW)
 def charge_below_allowed(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
-    for ln in claim.lines:
+    if claim.payer is not Payer.MEDICARE:
+        return
+    for ln in claim_facts(claim, ctx).ct_lines:
         hit = comparable_quote(claim, ln, ctx.refdata)
         if hit is None or not charge_short_of(ln.charge, hit[0].amount):
             continue

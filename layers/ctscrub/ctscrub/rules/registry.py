@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ctscrub.model import Claim, Finding, LinePrice, ServiceLine, Severity
 from ctscrub.rules.catalog import RULES
@@ -31,12 +31,13 @@ class ScreeningHistory(Protocol):
     def record_screen(self, claim: Claim, service_date: date) -> None: ...
 
 
-@dataclass(slots=True)
-class SeenLine:
+class SeenLine(NamedTuple):
     """A line of an earlier claim of the upload, for same-patient same-date checks across claims.
 
     It reads as a ``rules.facts.Peer`` of the later claim's lines (always another claim, always billed
-    before), so the index entries serve as peers without being copied.
+    before), so the index entries serve as peers without being copied. A named tuple, not a dataclass:
+    the pipeline indexes every line of the upload, and ``tuple.__new__`` builds one in a fraction of a
+    dataclass ``__init__``.
     """
 
     claim_id: str
@@ -45,8 +46,10 @@ class SeenLine:
     modifiers: tuple[str, ...]
     units: Decimal = Decimal(1)
     rendering_npi: str | None = None  # line or claim rendering provider, for same-provider edits
-    same_claim: ClassVar[bool] = False
-    before: ClassVar[bool] = True
+
+    # Peer's flags, as plain class attributes (a NamedTuple cannot declare ClassVars)
+    same_claim = False
+    before = True
 
     def ref(self) -> str:
         return f"line {self.line} of claim {self.claim_id}"
@@ -145,15 +148,10 @@ def finding(
     ``message`` and ``suggestion`` must never contain patient data (names, birth dates, member ids).
     """
     info = RULES[rule_id]
-    return Finding(
-        rule=rule_id,
-        severity=severity or info.severity,
-        claim_id=claim.claim_id if claim is not None else None,
-        line=line.number if line is not None else None,
-        code=code if code is not None else (line.procedure_code if line is not None else None),
-        message=message,
-        suggestion=suggestion,
-        source=source or info.source,
-        dataset=dataset,
-        amount_at_stake=amount_at_stake,
-    )
+    # positional, in Finding's field order: every finding of an upload is built here
+    if line is not None:
+        return Finding(rule_id, severity or info.severity, claim.claim_id if claim is not None else None,
+                       line.number, line.procedure_code if code is None else code, message, suggestion,
+                       source or info.source, dataset, amount_at_stake)
+    return Finding(rule_id, severity or info.severity, claim.claim_id if claim is not None else None, None, code,
+                   message, suggestion, source or info.source, dataset, amount_at_stake)

@@ -203,18 +203,17 @@ def _line_checks(documented: frozenset[str]) -> tuple[LineCheck, ...]:
 def _day_codes(facts: ClaimFacts, ctx: RuleContext) -> dict[date, tuple[str, ...]]:
     """The procedure codes billed for the patient on each date of the claim's lines: this claim's lines,
     then the earlier claims' lines the upload index still holds."""
-    by_date: dict[date, list[str]] = {}
-    for ln in facts.claim.lines:
-        if ln.service_date is not None:
-            by_date.setdefault(ln.service_date, []).append(ln.procedure_code)
     index = ctx.patient_day_lines
-    if index:
-        key = facts.patient_key()
-        for dos, day in by_date.items():
+    key = facts.patient_key() if index else None
+    out: dict[date, tuple[str, ...]] = {}
+    for dos, lines in facts.by_date().items():
+        day = [ln.procedure_code for ln in lines]
+        if key is not None:
             seen = index.get((key, dos))
             if seen:
                 day.extend(s.code for s in seen)
-    return {dos: tuple(day) for dos, day in by_date.items()}
+        out[dos] = tuple(day)
+    return out
 
 
 def _same_day_triggers(code: str, day: tuple[str, ...], dos: date, date_class: object, ctx: RuleContext) -> int:
