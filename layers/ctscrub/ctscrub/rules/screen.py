@@ -50,7 +50,7 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     if not codes.isdisjoint(ever_deleted()):
         met |= T.DELETED_CODE
     if LDCT in codes:
-        met |= T.LDCT | _screening_triggers(claim)
+        met |= T.LDCT | _screening_triggers(claim, ctx.memo)
     if claim.documented:
         met |= _documentation_triggers(facts)
     if claim.total_charge is not None and lines_total(claim) != claim.total_charge:
@@ -107,17 +107,20 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     return met
 
 
-def _screening_triggers(claim: Claim) -> int:
+def _screening_triggers(claim: Claim, memo: dict[object, Any]) -> int:
     """The LDCT rules' own conditions, on the claim's 71271 lines (they need the claim's birth date and
-    diagnoses, so they are not part of the line memo)."""
+    diagnoses, so they are not part of the line memo; the diagnosis tests are memoized here)."""
     met = 0
     for ln, dos, policy in screen_lines(claim):
         if not in_age_range(claim, dos, policy):
             met |= T.LDCT_AGE
-        if not has_tobacco_dx(claim, ln, policy):
-            met |= T.LDCT_NO_TOBACCO
-        if symptom_codes(ln, policy):
-            met |= T.LDCT_SYMPTOMS
+        key = ("ldct dx", ln.diagnosis_codes, claim.diagnosis_codes, id(policy))  # policy versions live as long as the process
+        hit = memo.get(key)
+        if hit is None:
+            hit = (0 if has_tobacco_dx(claim, ln, policy) else T.LDCT_NO_TOBACCO) \
+                | (T.LDCT_SYMPTOMS if symptom_codes(ln, policy) else 0)
+            _remember(memo, key, hit)
+        met |= hit
     return met
 
 
