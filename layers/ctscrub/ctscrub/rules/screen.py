@@ -114,7 +114,8 @@ def _screening_triggers(claim: Claim, memo: dict[object, Any]) -> int:
     for ln, dos, policy in screen_lines(claim):
         if not in_age_range(claim, dos, policy):
             met |= T.LDCT_AGE
-        key = ("ldct dx", ln.diagnosis_codes, claim.diagnosis_codes, id(policy))  # policy versions live as long as the process
+        # policy versions are loaded once and live as long as the process, so their id is stable
+        key = ("ldct dx", ln.diagnosis_codes, claim.diagnosis_codes, id(policy))
         hit = memo.get(key)
         if hit is None:
             hit = (0 if has_tobacco_dx(claim, ln, policy) else T.LDCT_NO_TOBACCO) \
