@@ -18,12 +18,14 @@ from claimfactory import GOOD_NPI, OTHER_NPI, claim, line
 from ctscrub.model import Claim, Documentation, Payer, ServiceLine
 from ctscrub.payment import price_claim
 from ctscrub.pipeline import CollectingSink, ScrubOptions, scrub
-from ctscrub.refdata import load_reference_data
+from ctscrub.refdata import ENV_DIR, load_reference_data
+from ctscrub.refdata.importers import import_file
 from ctscrub.rules import all_rules, registry
 from ctscrub.rules.coding import duplicate_line
 from ctscrub.rules.facts import ClaimFacts, claim_facts
 from ctscrub.rules.registry import RuleContext, RulePlan, SeenLine, gate_of
 from ctscrub.screening_history import InMemoryScreeningHistory
+from refdata_fixtures import PTP_HEADER, PTP_ROWS, write
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 11, 30)
@@ -168,6 +170,23 @@ def test_a_rule_called_on_its_own_sees_the_index_as_it_is_now() -> None:
     assert claim_facts(c, ctx) is not claim_facts(c, ctx)  # no facts on ctx: fresh each call
     facts = ctx.facts = ClaimFacts(c, ctx)
     assert claim_facts(c, ctx) is facts and claim_facts(claim(), ctx) is not facts
+
+
+def test_a_pair_edit_deleted_inside_a_cms_quarter_is_screened_by_its_own_dates(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CMS PTP rows carry their own effective and deletion dates inside a quarterly set: two dates of one
+    quarter can differ on an edit, so screen answers must not be shared between them."""
+    out = tmp_path / "refdata"
+    import_file("ncci-ptp", write(tmp_path, "ccipra-v323r0-f1.txt", PTP_HEADER + PTP_ROWS), out,
+                effective_from=date(2026, 7, 1), effective_to=date(2026, 12, 31), version="test")
+    monkeypatch.setenv(ENV_DIR, str(out))
+    csv = tmp_path / "claims.csv"
+    csv.write_text("claim_id,member_id,service_date,procedure_code,diagnosis_codes,ordering_npi\n"
+                   f"AFTER,M1,2026-08-20,71270,R911,{GOOD_NPI}\nAFTER,M1,2026-08-20,71250,R911,{GOOD_NPI}\n"
+                   f"ON,M2,2026-08-14,71270,R911,{GOOD_NPI}\nON,M2,2026-08-14,71250,R911,{GOOD_NPI}\n")
+    # 71270/71250 is deleted after 2026-08-14: the first claim has no edit, the second one has it
+    bundled = [f for f in _findings(csv, AS_OF) if f.get("rule") == "PTP_BUNDLED"]
+    assert [(f["claim_id"], f["code"]) for f in bundled] == [("ON", "71250")]
 
 
 def test_memoized_reference_answers_equal_the_table_lookups() -> None:

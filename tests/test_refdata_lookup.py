@@ -216,4 +216,20 @@ def test_the_version_key_changes_where_an_imported_dataset_takes_effect(imported
     before, on = named[keys[0]], named[keys[1]]  # type: ignore[index]
     for kind in ("ncci-ptp", "mue"):  # the imported sets in force are part of the key
         ds = rd.dataset_in_force(kind, start)
-        assert ds is not None and id(ds) in on and id(ds) not in before
+        assert ds is not None
+        named_on = {v[0] if isinstance(v, tuple) else v for v in on}  # a PTP set is (its id, row period)
+        named_before = {v[0] if isinstance(v, tuple) else v for v in before}
+        assert id(ds) in named_on and id(ds) not in named_before
+
+
+def test_the_version_key_changes_where_a_cms_ptp_row_starts_or_ends(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """71270/71250 is deleted 2026-08-14 inside a set in force 2026-07-01..2026-12-31."""
+    out = tmp_path / "d"
+    import_file("ncci-ptp", write(tmp_path, "ccipra-v323r0-f1.txt", PTP_HEADER + PTP_ROWS), out,
+                effective_from=date(2026, 7, 1), effective_to=date(2026, 12, 31), version="test")
+    monkeypatch.setenv(ENV_DIR, str(out))
+    rd = load_reference_data()
+    assert rd.version_key(date(2026, 8, 1)) == rd.version_key(date(2026, 8, 14))
+    assert rd.version_key(date(2026, 8, 14)) != rd.version_key(date(2026, 8, 15))
+    assert rd.version_key(date(2026, 8, 15)) == rd.version_key(date(2026, 9, 30))  # (October 1 starts a new FY)

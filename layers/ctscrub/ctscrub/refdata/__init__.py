@@ -72,7 +72,8 @@ class ReferenceData:
         and fiscal year (notes and amounts name them), the same datasets in force and the same bundled
         policy table versions in force.
 
-        Such dates get the same answer to every date-dependent question the rules and pricing ask, so
+        Such dates get the same answer to every date-dependent question the rules and pricing ask (for a
+        CMS PTP set, that takes the same period of its rows' own effective and deletion dates), so
         answers can be memoized per key instead of per date (a file spans many dates but few keys). None
         for a line without a date of service. Numbers are comparable within this upload view only.
         """
@@ -85,7 +86,9 @@ class ReferenceData:
             by_kind = self._loaded.by_kind
             versions = (dos.year, _fy(dos),
                         *(id(self.dataset_in_force(kind, dos)) for kind in sorted(by_kind) if kind != "ncci-ptp"),
-                        *(id(ds) for ds in by_kind.get("ncci-ptp", ()) if ds.manifest.covers(dos)),
+                        # each PTP set in force, and the period of its rows' own dates ``dos`` is in
+                        *((id(ds), self._loaded.table(ds).period(dos))
+                          for ds in by_kind.get("ncci-ptp", ()) if ds.manifest.covers(dos)),
                         *(id(policy_for(name, dos)) for name in POLICY_NAMES))
             key = self._versions.get(versions)
             if key is None:  # one per distinct year and set of versions: bounded by the file's years

@@ -6,9 +6,9 @@ rules and pricing ask.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from ctscrub.refdata.store import Dataset
@@ -155,14 +155,24 @@ class PtpTable:
         self.label = ds.manifest.label
         self._pairs: dict[tuple[str, str], list[PtpRow]] = {}
         self.column1_codes: set[str] = set()
+        starts: set[date] = set()  # the first day each row is in force, and the first day after it is not
         for ln in ds.lines():
             c1, c2, eff, dele, mi, rationale = ln.split("\t")
-            self._pairs.setdefault((c1, c2), []).append(
-                PtpRow(_ymd(eff), None if dele == "*" else _ymd(dele), mi, rationale))
+            row = PtpRow(_ymd(eff), None if dele == "*" else _ymd(dele), mi, rationale)
+            self._pairs.setdefault((c1, c2), []).append(row)
             self.column1_codes.add(c1)
+            starts.add(row.effective)
+            if row.deletion is not None and row.deletion < date.max:
+                starts.add(row.deletion + timedelta(days=1))
+        self._starts = sorted(starts)
 
     def active(self, column1: str, column2: str, dos: date) -> PtpRow | None:
         return next((r for r in self._pairs.get((column1, column2), ()) if r.active(dos)), None)
+
+    def period(self, dos: date) -> int:
+        """Which of the set's periods ``dos`` falls in: two dates of one period have the same rows in force
+        (rows carry their own effective and deletion dates inside a quarterly set)."""
+        return bisect_right(self._starts, dos)
 
 
 class MueTable:
