@@ -165,15 +165,19 @@ def contrast_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 # --- PTP_BUNDLED ---------------------------------------------------------------------------------
 
 
+_DISTINCT_SET = frozenset(DISTINCT_MODIFIERS)
+
+
 def _ptp_verdict(edit: PtpEdit, column2_modifiers: tuple[str, ...]) -> Severity | None:
     """What a pair edit means for the column-2 line: an error, a warning (indicator unknown), or nothing."""
-    has_distinct = any(m in DISTINCT_MODIFIERS for m in column2_modifiers)
-    if edit.modifier_indicator == "9":
+    indicator = edit.modifier_indicator
+    if indicator == "9":
         return None
-    if edit.modifier_indicator == "1" and has_distinct:
-        return None
-    if edit.modifier_indicator is None and has_distinct:
-        return Severity.WARNING
+    if column2_modifiers and not _DISTINCT_SET.isdisjoint(column2_modifiers):  # 59/X{EPSU} on the line
+        if indicator == "1":
+            return None
+        if indicator is None:
+            return Severity.WARNING
     return Severity.ERROR
 
 
@@ -205,15 +209,17 @@ def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     line (the earlier claim is already reported) and names the other claim's line.
     """
     facts = claim_facts(claim, ctx)
+    ptp_edit = ctx.refdata.ptp_edit
     for ln in facts.ct_lines:
-        if ln.service_date is None:
+        dos = ln.service_date
+        if dos is None:
             continue
-        dos, code = ln.service_date, ln.procedure_code
+        code = ln.procedure_code
         bundled_here = False
         for p in facts.peers(ln):
             if p.code == code:
                 continue
-            edit = None if bundled_here else ctx.refdata.ptp_edit(p.code, code, dos)
+            edit = None if bundled_here else ptp_edit(p.code, code, dos)
             if edit is not None:  # this line is column 2
                 severity = _ptp_verdict(edit, ln.modifiers)
                 if severity is None:
@@ -225,7 +231,7 @@ def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if p.same_claim:
                 continue  # the other line of this claim gets its own finding when it is column 2
-            edit = ctx.refdata.ptp_edit(code, p.code, dos)
+            edit = ptp_edit(code, p.code, dos)
             if edit is None:
                 continue
             severity = _ptp_verdict(edit, p.modifiers)  # the earlier claim's line is column 2
