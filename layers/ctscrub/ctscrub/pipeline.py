@@ -137,24 +137,17 @@ _new_seen_line = tuple.__new__  # builds a SeenLine from its six values without 
 def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
     """Index the claim's lines by patient and date for the rules that compare across claims."""
     index = ctx.patient_day_lines
-    patient = None
-    last_dos = group = None  # a claim's lines usually share one date: look its group up once
-    for ln in claim.lines:
-        dos = ln.service_date
-        if dos is None:
-            continue
-        if dos != last_dos:
-            if patient is None:
-                patient = facts.patient_key()
-            key = (patient, dos)
-            group = index.get(key)
-            if group is None:
-                group = index[key] = []
-                if len(index) > PATIENT_DAY_WINDOW:
-                    index.popitem(last=False)  # the oldest group (O(1) on an OrderedDict, unlike a dict)
-            last_dos = dos
-        group.append(_new_seen_line(SeenLine, (claim.claim_id, ln.number, ln.procedure_code,  # type: ignore[union-attr]
-                                                ln.modifiers, ln.units, ln.rendering_npi or claim.rendering_npi)))
+    claim_id, claim_rendering = claim.claim_id, claim.rendering_npi
+    for dos, lines in facts.by_date.items():  # a claim's lines usually share one date
+        key = (facts.patient_key(), dos)
+        group = index.get(key)
+        if group is None:
+            group = index[key] = []
+            if len(index) > PATIENT_DAY_WINDOW:
+                index.popitem(last=False)  # the oldest group (O(1) on an OrderedDict, unlike a dict)
+        for ln in lines:
+            group.append(_new_seen_line(SeenLine, (claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
+                                                    ln.rendering_npi or claim_rendering)))
 
 
 def _discard_counts(summary: UploadSummary) -> None:

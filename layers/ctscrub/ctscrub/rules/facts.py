@@ -97,20 +97,30 @@ _NO_PEERS: list[Peer | SeenLine] = []  # shared empty answer; rules only read pe
 class ClaimFacts:
     """What the rules of one claim share: its chest CT lines, codes, patient key, triggers and same-day peers."""
 
-    __slots__ = ("_by_date", "_ctx", "_key", "_peers", "_triggers", "claim", "codes", "ct_lines")
+    __slots__ = ("_ctx", "_key", "_peers", "_triggers", "by_date", "claim", "codes", "ct_lines")
 
     def __init__(self, claim: Claim, ctx: RuleContext) -> None:
         self.claim = claim
         self._ctx = ctx
-        self.ct_lines: list[ServiceLine] = []  # the chest CT lines, in line order
-        self.codes: set[str] = set()  # every procedure code billed on the claim
+        ct_lines: list[ServiceLine] = []
+        codes: set[str] = set()
+        by_date: dict[date, list[ServiceLine]] = {}
         for ln in claim.lines:  # one pass: this runs for every claim of the upload
             code = ln.procedure_code
-            self.codes.add(code)
+            codes.add(code)
             if code in CHEST_CT_CODES:
-                self.ct_lines.append(ln)
+                ct_lines.append(ln)
+            dos = ln.service_date
+            if dos is not None:
+                group = by_date.get(dos)
+                if group is None:
+                    by_date[dos] = [ln]
+                else:
+                    group.append(ln)
+        self.ct_lines = ct_lines  # the chest CT lines, in line order
+        self.codes = codes  # every procedure code billed on the claim
+        self.by_date = by_date  # the dated lines by date of service, in line order (shared: read only)
         self._key: int | None = None
-        self._by_date: dict[date, list[ServiceLine]] | None = None
         self._peers: dict[int, list[Peer | SeenLine]] = {}
         self._triggers: int | None = None
 
@@ -127,21 +137,6 @@ class ClaimFacts:
         if self._key is None:
             self._key = self.claim.identity_hash()
         return self._key
-
-    def by_date(self) -> dict[date, list[ServiceLine]]:
-        """The claim's dated lines grouped by date of service, in line order (built once, shared: read only)."""
-        by_date = self._by_date
-        if by_date is None:
-            by_date = self._by_date = {}
-            for other in self.claim.lines:
-                dos = other.service_date
-                if dos is not None:
-                    group = by_date.get(dos)
-                    if group is None:
-                        by_date[dos] = [other]
-                    else:
-                        group.append(other)
-        return by_date
 
     def peers(self, ln: ServiceLine) -> list[Peer | SeenLine]:
         """The patient's other lines on ``ln``'s date: this claim's, and earlier claims' of the upload.
@@ -160,7 +155,7 @@ class ClaimFacts:
         out: list[Peer | SeenLine] = list(index.get((self.patient_key(), dos), ())) if index else []
         before = True
         claim_id = self.claim.claim_id
-        for other in (self._by_date or self.by_date()).get(dos, ()):
+        for other in self.by_date.get(dos, ()):
             if other is ln:
                 before = False
                 continue

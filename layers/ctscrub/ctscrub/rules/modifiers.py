@@ -93,7 +93,7 @@ def modifier_conflict(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 def facility_without_26(ln: ServiceLine) -> dict[str, Any] | None:
     """The place-of-service table version when ``ln`` is a global or TC line at a facility place of service."""
     pos = ln.place_of_service
-    if not pos or ln.has_modifier("26"):
+    if not pos or "26" in ln.modifiers:
         return None
     table = policy_for("place_of_service", ln.service_date)
     if table is None or pos not in policy_set(table, "facility"):
@@ -110,7 +110,7 @@ def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
             continue
         pos = ln.place_of_service
         setting = f"place of service {pos} ({table.get('names', {}).get(pos, 'a facility')})"
-        if ln.has_modifier("TC"):
+        if "TC" in ln.modifiers:
             billed, fix = "the technical component (TC)", f"Replace TC with 26 on {line_ref(ln)}"
         else:
             billed, fix = "the global service (no 26 or TC)", f"Add 26 to {line_ref(ln)}"

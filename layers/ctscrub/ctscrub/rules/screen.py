@@ -210,7 +210,7 @@ def _day_codes(facts: ClaimFacts, ctx: RuleContext) -> dict[date, tuple[str, ...
     index = ctx.patient_day_lines
     key = facts.patient_key() if index else None
     out: dict[date, tuple[str, ...]] = {}
-    for dos, lines in facts.by_date().items():
+    for dos, lines in facts.by_date.items():
         day = [ln.procedure_code for ln in lines]
         if key is not None:
             seen = index.get((key, dos))

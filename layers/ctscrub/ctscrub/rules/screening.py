@@ -140,6 +140,10 @@ def ldct_symptomatic(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+def _by_date(screen: tuple[ServiceLine, date, dict[str, Any]]) -> date:
+    return screen[1]
+
+
 def _last_before(dates: list[date], dos: date) -> date | None:
     earlier = [d for d in dates if d < dos]
     return max(earlier) if earlier else None
@@ -159,9 +163,11 @@ def ldct_frequency(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """
     if claim.frequency_code == VOID_FREQUENCY:
         return
-    screens = sorted(screen_lines(claim), key=lambda s: s[1])
+    screens = list(screen_lines(claim))
     if not screens:
         return
+    if len(screens) > 1:
+        screens.sort(key=_by_date)
     history = ctx.screening_history
     previous = history.previous_screens(claim) if history is not None else []
     accepted: dict[date, int] = {}  # this claim's screens that passed, date -> line number
