@@ -2,7 +2,8 @@
 
 The splitter (``x12_segments``) yields raw segments chunk by chunk; envelope segments go to
 ``x12_envelope``; everything inside a transaction goes to the claim builder (``x12_claim``), which hands
-back each claim as soon as the next CLM, HL or SE closes it.
+back each claim as soon as the next CLM, HL or SE closes it. A segment whose text the builder has read
+before (``ClaimBuilder.known``) is applied from there without being split again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from ctscrub.formats.stream import PeekedStream
-from ctscrub.formats.x12_claim import ClaimBuilder, SegmentHandler
+from ctscrub.formats.x12_claim import ClaimBuilder, Known, SegmentHandler
 from ctscrub.formats.x12_envelope import Envelope
 from ctscrub.formats.x12_segments import Delimiters, SegmentSplitter
 from ctscrub.model import Claim, Finding
@@ -31,7 +32,10 @@ class Reader:
         envelope = Envelope(findings)
         builder = ClaimBuilder(findings)
         handlers = builder.handlers()
-        body = _NO_HANDLERS.get  # outside ST..SE no segment goes to the claim builder
+        # Outside ST..SE no segment goes to the claim builder.
+        inside = False
+        body = _NO_HANDLERS.get
+        recall = _NOTHING_KNOWN.get
         delims: Delimiters | None = None
         elem = ""
         for batch_delims, batch in splitter.batches():
@@ -39,6 +43,12 @@ class Reader:
                 delims, elem = batch_delims, batch_delims.element
                 builder.set_delimiters(delims)
             for seg, text in enumerate(batch, splitter.number - len(batch) + 1):
+                # A segment read before (most of a claim's): apply what it said, without splitting it again.
+                known = recall(text)
+                if known is not None:
+                    apply, value = known
+                    apply(builder, value, seg)  # never a claim closed: no HL or CLM is kept
+                    continue
                 els = text.split(elem)
                 handler = body(els[0])
                 if handler is not None:
@@ -52,8 +62,12 @@ class Reader:
                     if done is not None:
                         yield done
                     _envelope_segment(envelope, builder, sid, els, seg)
-                    body = (handlers if envelope.in_transaction else _NO_HANDLERS).get
-                elif not envelope.in_transaction:
+                    inside = envelope.in_transaction
+                    if inside:
+                        body, recall = handlers.get, builder.known.get
+                    else:
+                        body, recall = _NO_HANDLERS.get, _NOTHING_KNOWN.get
+                elif not inside:
                     envelope.outside(sid, seg)
                 # else: a segment that carries nothing the scrubber reads
         done = builder.close(cut_off=True)
@@ -94,3 +108,4 @@ def _envelope_segment(envelope: Envelope, builder: ClaimBuilder, sid: str, els: 
 
 _ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 _NO_HANDLERS: Mapping[str, SegmentHandler] = MappingProxyType({})
+_NOTHING_KNOWN: Mapping[str, Known] = MappingProxyType({})

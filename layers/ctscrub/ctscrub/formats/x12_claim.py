@@ -9,10 +9,11 @@ to, with the segment position and never a patient value.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
@@ -26,17 +27,43 @@ _DX_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})  # ICD-10 principal/other
 _FIX = "Correct the segment in the billing system and resubmit (837P 005010X222A1)."
 _ONE = Decimal(1)
 _POINTER_INDEX = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
+_PICK_NONE = itemgetter(slice(0))  # the picker of pointers that are resolved one by one (never called)
 _MEDICARE, _COMMERCIAL = Payer.MEDICARE, Payer.COMMERCIAL  # module constants: no enum lookup per claim
 _PAD = [""] * 10  # appended to a short segment so optional trailing elements read as ''
-_T = TypeVar("_T")
-# Parsed-segment memos: at most this many entries (emptied when full) of segments at most this long
-# (real SV1/HI/DTP segments are under 100 characters), so a memo stays small whatever the file holds.
-_MEMO_MAX = 4096
+# The memo of segments already read (``ClaimBuilder.known``): at most this many entries (emptied when full)
+# of segments at most this long (real ones are under 100 characters), so it stays small whatever the file holds.
+_MEMO_MAX = 8192
 _MEMO_MAX_TEXT = 256
+# NM1 entities whose segment names a provider, payer or submitter, never a patient: only these are memoized.
+_NOT_A_PATIENT = frozenset({"85", "87", "82", "DK", "DN", "DQ", "77", "PR", "40", "41"})
+
+_T = TypeVar("_T")
 
 SegmentHandler = Callable[[list[str], str, int], Claim | None]
+# What a segment read before said, and the handler part that applies it: ``apply(builder, value, segment
+# number)``. The function, not a bound method: the builder's memo must not refer back to the builder (a
+# reference cycle would keep the last patient's data in memory until a full garbage collection).
+Known = tuple[Callable[["ClaimBuilder", Any, int], None], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pointers:
+    """SV107 as read: the raw pointers, and how to pick their codes from the claim's HI codes at once.
+
+    When every pointer is a plain 1..12, ``pick(dx)`` is the line's codes for any ``dx`` longer than
+    ``top`` (an ``itemgetter``, built once per distinct SV1 since it is memoized with it). Otherwise
+    ``top`` is MAX_DX, never below the number of codes, and the raw pointers are resolved one by one.
+    """
+
+    raw: tuple[str, ...]
+    top: int
+    pick: Callable[[tuple[str, ...]], tuple[str, ...]]
+
+
+# An LX: its segment number, and LX01 as text and as a line number (None when it is not one).
+_LX = tuple[int, tuple[str, int | None]]
 # One SV1 as read: code, modifiers, charge, units (None when not positive), place of service, SV107 pointers.
-_LineFields = tuple[str, tuple[str, ...], Decimal | None, Decimal | None, str | None, tuple[str, ...] | None]
+_LineFields = tuple[str, tuple[str, ...], Decimal | None, Decimal | None, str | None, _Pointers | None]
 
 
 # Zones inside a claim: which NM1/REF/DTP segments mean what depends on where they appear.
@@ -53,31 +80,33 @@ class _Person:
     member_id: str | None = None
     birth_date: date | None = None
     payer_type: str | None = None
-    issues: list[str] = field(default_factory=list)
+    issues: tuple[str, ...] = ()  # a tuple, not a list: no default_factory call per HL (rarely any issue)
 
 
 class ClaimBuilder:
     """Builds claims from the segments fed to ``handlers()``, one segment at a time.
 
-    SV1, HI and DTP segments repeat verbatim across a batch (same procedure, charge and pointers; same
-    diagnoses; same date of service): what they say is memoized by segment text, per builder. An entry
-    is stored only for a segment read without any problem, and the memos are emptied when the delimiters
-    or the detected component separator change, so a hit gives exactly what reading the segment again would.
+    Most segments of a claim repeat verbatim across a file (the same procedure, charge and pointers; the
+    same diagnoses, date of service, line number, filing indicator, ordering and rendering providers).
+    ``known`` maps the text of such a segment, once read, to what it says and the handler part that
+    applies it to the current claim: the reader looks a segment up there before splitting it, and a hit
+    skips the split and the parsing. An entry is stored only for a segment read without any problem
+    (what it says then depends on its text alone), never for one that may identify a patient (NM1 of a
+    subscriber or patient, DMG, CLM, REF, an SBR with a policy number), and ``known`` is emptied when the
+    delimiters or the detected component separator change, so a hit does exactly what reading the
+    segment again would.
     """
 
     # Slots: attribute reads and writes on the builder are most of the per-segment work.
     __slots__ = ("_alt_comp", "_billing_npi", "_claim_ordering", "_claim_ordering_dk", "_claim_rendering", "_delims",
-                 "_dtp_memo", "_dx", "_dx_overflow", "_file_findings", "_hi_memo", "_hl_level", "_issues", "_line",
-                 "_line_has_dk", "_lines", "_owner", "_pat", "_pending_lx", "_pointers", "_saw_line", "_sub",
-                 "_sv1_memo", "_zone", "claim")
+                 "_dx", "_dx_overflow", "_file_findings", "_hl_level", "_issues", "_line", "_line_has_dk", "_lines",
+                 "_owner", "_pat", "_pending_lx", "_pointers", "_saw_line", "_sub", "_zone", "claim", "known")
 
     def __init__(self, file_findings: list[Finding]) -> None:
         self._file_findings = file_findings
         self._delims: Delimiters | None = None
         self._alt_comp: str | None = None  # component separator the body uses when ISA16 is wrong
-        self._sv1_memo: dict[str, _LineFields] = {}
-        self._hi_memo: dict[str, tuple[str, ...]] = {}  # HI text -> its diagnosis codes
-        self._dtp_memo: dict[str, tuple[date, date | None]] = {}  # DTP*472 text -> service date, range end
+        self.known: dict[str, Known] = {}  # emptied, never replaced: the reader holds its ``get``
         self.reset()
 
     # -- state ---------------------------------------------------------------------------------------
@@ -92,10 +121,10 @@ class ClaimBuilder:
         self._zone = _NONE
         self._saw_line = False  # an LX or SV1 was seen in this claim
         self._lines: list[ServiceLine] = []  # readable lines of the open claim
-        self._pointers: list[tuple[str, ...] | None] = []  # their raw SV107 pointers (None: no SV107)
+        self._pointers: list[_Pointers | None] = []  # their SV107 pointers (None: no SV107)
         self._line: ServiceLine | None = None  # the line that NM1/DTP/REF segments now belong to
         self._line_has_dk = False  # its ordering provider came from 2420E (DK), which 2420F (DN) does not replace
-        self._pending_lx: tuple[int, str] | None = None  # an LX (segment, LX01) still waiting for its SV1
+        self._pending_lx: _LX | None = None  # an LX still waiting for its SV1
         self._issues: list[tuple[str, str, ServiceLine | None]] = []
         self._claim_ordering: str | None = None
         self._claim_ordering_dk: str | None = None
@@ -110,10 +139,7 @@ class ClaimBuilder:
 
     def _set_alt_comp(self, alt: str | None) -> None:
         self._alt_comp = alt
-        # What was memoized was read with other separators.
-        self._sv1_memo.clear()
-        self._hi_memo.clear()
-        self._dtp_memo.clear()
+        self.known.clear()  # what it holds was read with other separators
 
     # -- component separator -------------------------------------------------------------------------
     def _split(self, value: str, seg: int, candidate_at: int) -> list[str]:
@@ -142,6 +168,15 @@ class ClaimBuilder:
                 return value.split(ch)
         return [value]
 
+    def _remember(self, text: str, apply: Callable[[ClaimBuilder, _T, int], None], value: _T) -> None:
+        """Keep what segment ``text`` says (``value``) for its next sight; see the class docstring."""
+        if len(text) > _MEMO_MAX_TEXT:
+            return
+        known = self.known
+        if len(known) >= _MEMO_MAX:
+            known.clear()
+        known[text] = (apply, value)
+
     # -- problems ------------------------------------------------------------------------------------
     def _issue(self, message: str, suggestion: str = _FIX, line: ServiceLine | None = None) -> None:
         self._issues.append((message, suggestion, line))
@@ -150,12 +185,19 @@ class ClaimBuilder:
     def handlers(self) -> dict[str, SegmentHandler]:
         """Segment id -> handler ``(elements, segment text, segment number) -> claim closed by it, or None``.
 
-        Segments without a handler (N3, N4, PRV, PER, PAT, NTE, PWK, ...) carry nothing the scrubber reads.
-        Handlers pad a short element list in place (``els += _PAD``) so optional trailing elements read as ''.
+        Segments without a handler (N3, N4, PAT, NTE, PWK, ...) carry nothing the scrubber reads; PRV and
+        PER neither, but their handler remembers them (see the class docstring). Handlers pad a short
+        element list in place (``els += _PAD``) so optional trailing elements read as ''. A handler of a
+        segment that can be remembered reads it, remembers it when it may, then applies it with the same
+        ``*_known`` method a later sight of the same text goes to.
         """
         return {"LX": self._lx, "SV1": self._sv1, "DTP": self._dtp, "REF": self._ref, "NM1": self._nm1,
                 "CLM": self._clm, "HI": self._hi, "HL": self._hl, "SBR": self._sbr, "DMG": self._dmg,
-                "SV2": self._sv2, "SV3": self._sv3}
+                "SV2": self._sv2, "SV3": self._sv3, "PRV": self._unread, "PER": self._unread}
+
+    def _unread(self, els: list[str], text: str, seg: int) -> None:
+        """PRV, PER: nothing the scrubber reads, and never a patient's: remembered, so not split again."""
+        self._remember(text, _ignore, None)
 
     def _sv2(self, els: list[str], text: str, seg: int) -> None:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
@@ -168,12 +210,18 @@ class ClaimBuilder:
                            f"segment {seg}", "Send professional claims (837P, SV1 service lines) only.")
 
     def _sbr(self, els: list[str], text: str, seg: int) -> None:
+        if len(els) < 10:
+            els += _PAD
+        payer_type = els[9].strip() or None
+        if not els[3]:  # SBR03, a group or policy number, may identify the subscriber: such an SBR is not kept
+            self._remember(text, ClaimBuilder._sbr_known, payer_type)
+        self._sbr_known(payer_type, seg)
+
+    def _sbr_known(self, payer_type: str | None, seg: int) -> None:
         if self.claim is not None:
             self._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
         elif self._hl_level == "22" and self._sub is not None:
-            if len(els) < 10:
-                els += _PAD
-            self._sub.payer_type = els[9].strip() or None
+            self._sub.payer_type = payer_type
 
     def _hl(self, els: list[str], text: str, seg: int) -> Claim | None:
         done = self.close() if self.claim is not None else None
@@ -198,33 +246,42 @@ class ClaimBuilder:
         if len(els) < 10:
             els += _PAD
         entity = els[1]
-        zone = self._zone
-        if zone == _NONE:
-            if entity == "85" and self._hl_level == "20":
-                self._billing_npi = _npi(els)
-            elif entity == "IL" and self._hl_level == "22" and (sub := self._sub) is not None:
+        if entity in _NOT_A_PATIENT:
+            provider = entity, _npi(els)
+            self._remember(text, ClaimBuilder._provider_known, provider)
+            self._provider_known(provider, seg)
+        elif self._zone == _NONE:
+            if entity == "IL" and self._hl_level == "22" and (sub := self._sub) is not None:
                 sub.last, sub.first = els[3].strip() or None, els[4].strip() or None
                 sub.member_id = els[9].strip() or None
             elif entity == "QC" and self._hl_level == "23" and (pat := self._pat) is not None:
                 pat.last, pat.first = els[3].strip() or None, els[4].strip() or None
+
+    def _provider_known(self, provider: tuple[str, str | None], seg: int) -> None:
+        """An NM1 that names no patient: (NM101 entity, NPI or None)."""
+        entity, npi = provider
+        zone = self._zone
+        if zone == _NONE:
+            if entity == "85" and self._hl_level == "20":
+                self._billing_npi = npi
         elif zone == _LINE:
             line = self._line
             if line is None:
                 return
             if entity == "82":
-                line.rendering_npi = _npi(els)
+                line.rendering_npi = npi
             elif entity == "DK":
-                line.ordering_npi = _npi(els)
+                line.ordering_npi = npi
                 self._line_has_dk = True
             elif entity == "DN" and not self._line_has_dk:
-                line.ordering_npi = _npi(els)
+                line.ordering_npi = npi
         elif zone == _CLAIM:
             if entity == "DN":
-                self._claim_ordering = _npi(els)
+                self._claim_ordering = npi
             elif entity == "DK":
-                self._claim_ordering_dk = _npi(els)
+                self._claim_ordering_dk = npi
             elif entity == "82":
-                self._claim_rendering = _npi(els)
+                self._claim_rendering = npi
 
     def _dmg(self, els: list[str], text: str, seg: int) -> None:
         if self._zone != _NONE:
@@ -237,7 +294,7 @@ class ClaimBuilder:
         value = els[2].strip()
         person.birth_date = birth_date(value) if els[1] == "D8" else None
         if person.birth_date is None and value:
-            person.issues.append(f"The birth date in DMG at segment {seg} is not a valid D8 date (CCYYMMDD).")
+            person.issues += (f"The birth date in DMG at segment {seg} is not a valid D8 date (CCYYMMDD).",)
 
     def _clm(self, els: list[str], text: str, seg: int) -> Claim | None:
         done = self.close() if self.claim is not None else None
@@ -265,21 +322,25 @@ class ClaimBuilder:
         return done
 
     def _hi(self, els: list[str], text: str, seg: int) -> None:
+        if self.claim is None:  # nothing is read (nor remembered): _hi_known reports the HI and returns
+            self._hi_known((), seg)
+            return
+        alt = self._alt_comp
+        codes, bad = self._read_hi(els, seg)
+        if not bad and self._alt_comp is alt:
+            self._remember(text, ClaimBuilder._hi_known, codes)
+        self._hi_known(codes, seg)
+        if bad:
+            where = ", ".join(f"HI{p:02d}" for p in bad)
+            self._issue(f"HI at segment {seg}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
+                        "Send each diagnosis as ABK:code (principal) or ABF:code, separated by the ISA16 "
+                        "component separator.")
+
+    def _hi_known(self, codes: tuple[str, ...], seg: int) -> None:
         if self.claim is None or self._zone != _CLAIM:
             self._issue(f"HI at segment {seg} is not inside a claim (after CLM, before the first LX).")
             if self.claim is None:
                 return
-        codes = self._hi_memo.get(text)
-        if codes is None:
-            alt = self._alt_comp
-            codes, bad = self._read_hi(els, seg)
-            if bad:
-                where = ", ".join(f"HI{p:02d}" for p in bad)
-                self._issue(f"HI at segment {seg}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
-                            "Send each diagnosis as ABK:code (principal) or ABF:code, separated by the ISA16 "
-                            "component separator.")
-            elif self._alt_comp is alt:
-                _remember(self._hi_memo, text, codes)
         room = MAX_DX - len(self._dx)
         self._dx.extend(codes[:room])
         if len(codes) > room:
@@ -302,6 +363,16 @@ class ClaimBuilder:
         return tuple(codes), bad
 
     def _lx(self, els: list[str], text: str, seg: int) -> None:
+        text01 = els[1].strip() if len(els) > 1 else ""
+        try:
+            number: int | None = int(text01)
+        except ValueError:
+            number = None
+        self._remember(text, ClaimBuilder._lx_known, (text01, number))
+        self._lx_known((text01, number), seg)
+
+    def _lx_known(self, lx01: tuple[str, int | None], seg: int) -> None:
+        """LX01 as text and as a line number (None when it is not one)."""
         if self.claim is None:
             self._orphan(seg, "LX")
         elif self._pending_lx is not None:
@@ -309,11 +380,11 @@ class ClaimBuilder:
         self._zone = _LINE
         self._saw_line = True
         self._line = None
-        self._pending_lx = (seg, els[1].strip() if len(els) > 1 else "")
+        self._pending_lx = seg, lx01
 
     def _lx_without_sv1(self) -> None:
         assert self._pending_lx is not None
-        seg, number = self._pending_lx
+        seg, (number, _) = self._pending_lx
         self._pending_lx = None
         self._issue(f"LX {number or '(no number)'} at segment {seg} has no SV1 service segment; "
                     "the line is not checked.",
@@ -326,6 +397,16 @@ class ClaimBuilder:
                     "Every set of service lines must follow a CLM segment.")
 
     def _sv1(self, els: list[str], text: str, seg: int) -> None:
+        # Reading before _sv1_known is safe: reading records no claim issue, so the issues keep their order.
+        alt = self._alt_comp
+        fields = self._read_sv1(els, seg)
+        if fields is not None and fields[2] is not None and fields[3] is not None and self._alt_comp is alt:
+            self._remember(text, ClaimBuilder._sv1_known, fields)  # only lines read without a problem
+        self._sv1_known(fields, seg)
+        if fields is not None and (fields[2] is None or fields[3] is None):
+            self._charge_and_units_issues(els, seg, self._line, fields[2], fields[3])
+
+    def _sv1_known(self, fields: _LineFields | None, seg: int) -> None:
         if self.claim is None:
             self._orphan(seg, "SV1")
         lx = self._pending_lx
@@ -335,21 +416,13 @@ class ClaimBuilder:
             self._issue(f"SV1 at segment {seg} has no LX line counter before it.")
             self._zone = _LINE
             self._saw_line = True
-            lx = (seg, str(len(self._lines) + 1))
-        fields = self._sv1_memo.get(text)
+            lx = seg, ("", len(self._lines) + 1)
         if fields is None:
-            alt = self._alt_comp
-            fields = self._read_sv1(els, seg)
-            if fields is None:
-                self._issue(f"SV101 at segment {seg} has no readable procedure code (expected HC:code:modifiers); "
-                            "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
-                return
-            if fields[2] is not None and fields[3] is not None and self._alt_comp is alt:
-                _remember(self._sv1_memo, text, fields)  # only lines read without a problem
-        lx_seg, lx_number = lx
-        try:
-            number = int(lx_number)
-        except ValueError:
+            self._issue(f"SV101 at segment {seg} has no readable procedure code (expected HC:code:modifiers); "
+                        "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
+            return
+        lx_seg, (_, number) = lx
+        if number is None:
             number = len(self._lines) + 1
             self._issue(f"LX at segment {lx_seg} has no line number; read as line {number}.",
                         "Number the service lines in LX01 (1, 2, 3 ...).")
@@ -358,14 +431,12 @@ class ClaimBuilder:
         line = ServiceLine(number, code, mods, units or _ONE, charge)
         line.place_of_service = place
         line.location = f"segment {lx_seg}"
-        if charge is None or units is None:  # never from the memo: ``els`` were just read (and padded)
-            self._charge_and_units_issues(els, seg, line, charge, units)
         self._pointers.append(pointers)
         self._lines.append(line)
         self._line = line
         self._line_has_dk = False
 
-    def _charge_and_units_issues(self, els: list[str], seg: int, line: ServiceLine, charge: Decimal | None,
+    def _charge_and_units_issues(self, els: list[str], seg: int, line: ServiceLine | None, charge: Decimal | None,
                                  units: Decimal | None) -> None:
         if charge is None:
             self._issue(f"SV102 line charge at segment {seg} is {'missing' if not els[2] else 'not a number'}.",
@@ -385,7 +456,7 @@ class ClaimBuilder:
         mods = tuple(m for m in (m.strip().upper() for m in sv101[2:6]) if m)
         units = amount(els[4])
         sv107 = els[7]
-        pointers = tuple(self._split(sv107, seg, 1)) if sv107 else None
+        pointers = _read_pointers(tuple(self._split(sv107, seg, 1))) if sv107 else None
         return (code, mods, amount(els[2]), units if units is not None and units > 0 else None,
                 els[5].strip() or None, pointers)
 
@@ -393,13 +464,16 @@ class ClaimBuilder:
         line = self._line
         if line is None or self._zone != _LINE:
             return
-        dates = self._dtp_memo.get(text)
-        if dates is None:
-            dates = self._read_dtp(els, seg, line)
-            if dates is None:
-                return
-            _remember(self._dtp_memo, text, dates)
-        line.service_date, line.service_date_end = dates
+        dates = self._read_dtp(els, seg, line)
+        if dates is not None:
+            self._remember(text, ClaimBuilder._dtp_known, dates)
+            line.service_date, line.service_date_end = dates
+
+    def _dtp_known(self, dates: tuple[date, date | None], seg: int) -> None:
+        """A DTP*472 service date (and range end) read before."""
+        line = self._line
+        if line is not None and self._zone == _LINE:
+            line.service_date, line.service_date_end = dates
 
     def _read_dtp(self, els: list[str], seg: int, line: ServiceLine) -> tuple[date, date | None] | None:
         """The service date (DTP*472) and range end; None for another date, or an unreadable one (reported)."""
@@ -500,10 +574,10 @@ class ClaimBuilder:
                 line.rendering_npi = rendering
             if pointers is None:
                 line.diagnosis_codes = principal
-            elif len(pointers) == 1 and (k := _POINTER_INDEX.get(pointers[0], n)) < n:  # the usual: one pointer
-                line.diagnosis_codes = (dx[k],)
+            elif pointers.top < n:  # the usual: plain pointers into the HI codes
+                line.diagnosis_codes = pointers.pick(dx)
             else:
-                _resolve_pointers(line, pointers, dx)
+                _resolve_pointers(line, pointers.raw, dx)
 
 
 def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str, ...]) -> None:
@@ -527,12 +601,18 @@ def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str,
         line.diagnosis_pointers_invalid = tuple(invalid)
 
 
-def _remember(memo: dict[str, _T], text: str, parsed: _T) -> None:
-    if len(text) > _MEMO_MAX_TEXT:
-        return
-    if len(memo) >= _MEMO_MAX:
-        memo.clear()
-    memo[text] = parsed
+def _read_pointers(raw: tuple[str, ...]) -> _Pointers:
+    """SV107 split into its pointers -> _Pointers (see there)."""
+    indexes = [_POINTER_INDEX.get(p) for p in raw]
+    if None in indexes:  # a blank, padded, zero or out-of-range pointer: resolved one by one
+        return _Pointers(raw, MAX_DX, _PICK_NONE)
+    # One index: a slice, so the getter still returns a tuple.
+    pick = itemgetter(*indexes) if len(indexes) > 1 else itemgetter(slice(indexes[0], indexes[0] + 1))
+    return _Pointers(raw, max(indexes), pick)
+
+
+def _ignore(builder: ClaimBuilder, value: None, seg: int) -> None:
+    """What applying a PRV or PER does."""
 
 
 def _new_claim(claim_id: str, seg: int, billing_npi: str | None) -> Claim:

@@ -208,8 +208,9 @@ def _split(text: str, term: str) -> list[str]:
             text = text.replace("\n", "")
         if not _indented(text, term):
             segments = text.split(term)
-            # Empty segments ('~~') are rare: test for one in C before filtering in Python.
-            return [p for p in segments if p] if "" in segments else segments
+            # Empty segments ('~~') are rare: test for one in C before filtering in Python (all() only
+            # tests each segment's length; '"" in segments' would compare each one with '').
+            return segments if all(segments) else [p for p in segments if p]
     return [p for p in (s.strip(_WS) for s in text.split(term)) if p]
 
 

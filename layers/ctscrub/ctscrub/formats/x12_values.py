@@ -50,7 +50,8 @@ def _parse_d8(value: str) -> date | None:
     if len(value) != 8 or not (value.isascii() and value.isdigit()):
         return None
     try:
-        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        # Eight ASCII digits are ISO 8601 basic CCYYMMDD: one C call instead of three int() and date().
+        return date.fromisoformat(value)
     except ValueError:
         return None
 
@@ -69,9 +70,8 @@ def d8(value: str) -> date | None:
     return d
 
 
-def birth_date(value: str) -> date | None:
-    """CCYYMMDD -> date for a birth date (DMG03): parsed every time, never cached."""
-    return _parse_d8(value)
+# CCYYMMDD -> date for a birth date (DMG03): parsed every time, never cached.
+birth_date = _parse_d8
 
 
 def date_range(qualifier: str, value: str) -> tuple[date, date | None] | None:
