@@ -1,8 +1,8 @@
 """CSV v1 reader: one row per service line, a header row naming the columns (see docs/FORMATS.md).
 
-Lines stream from a ``TextIOWrapper`` and are split into the records ``csv.reader`` would return (in C,
-except for lines with a quote); a claim is yielded as soon as the ``claim_id`` changes, so memory stays
-flat in file size (only the set of claim ids already seen grows). Header indexes are mapped once and each
+The text streams in pieces of whole lines, split into the records ``csv.reader`` would return (in C, except
+for pieces with a quote); a claim is yielded as soon as the ``claim_id`` changes, so memory stays flat in
+file size (only the set of claim ids already seen grows). Header indexes are mapped once and each
 cell is looked up in a per-file memo table of parsed values, so most rows call no parser at all. A bad value
 never stops the file: the field is cleared, the line is kept, and a ``ROW_MALFORMED`` finding on the claim
 names the row, the column and what was expected, never the value.
@@ -15,16 +15,16 @@ import csv
 import difflib
 import io
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 from ctscrub.formats import fields as F
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.stream import PeekedStream
-from ctscrub.model import DOC_ITEMS, Claim, Documentation, Finding, Payer, ServiceLine, Severity
+from ctscrub.model import DOC_ITEMS, NO_DOCUMENTATION, Claim, Documentation, Finding, Payer, ServiceLine, Severity
 from ctscrub.rules.registry import finding
 
 ONE = F.ONE
@@ -59,96 +59,155 @@ _WHAT_HAPPENED = {
 }
 
 
-class _CheckedBytes(io.RawIOBase):
-    """Passes the upload's bytes through, rejecting invalid UTF-8, NUL bytes and over-long lines.
+_READ_SIZE = 8192  # bytes per read: TextIOWrapper's chunk size, see _Records
 
-    Checks run per chunk read in C (decode, ``count``, ``rfind``), so the reader can iterate a plain
-    ``TextIOWrapper`` and the per-line cost stays in C, while an error still names its exact byte and line.
+
+class _Records:
+    """The records ``csv.reader`` returns, each with its first and last physical line, most split in C.
+
+    Bytes are read in blocks and checked in C before anything is parsed: invalid UTF-8, NUL bytes and lines
+    over ``LINE_LIMIT`` reject the file, naming the exact byte or line. The text is then handed on in pieces
+    that end at a line break, each before the next block is read, so a file rejected part-way stops after the
+    same rows as when it was read line by line through a ``TextIOWrapper`` (which reads 8 KiB at a time).
+
+    The csv module parses character by character and was most of this reader's time. A line without a quote
+    character is exactly its cells split on commas: the default dialect gives meaning only to the quote, the
+    comma and the line break. So a piece with no quote, no lone ``\\r`` and no line over csv's field limit is
+    split in a few C calls (into lines, then cells); any other piece is read line by line, and a line with a
+    quote (a quoted cell may span lines, and pieces) or longer than the limit goes to ``csv.reader``.
     """
 
     def __init__(self, source: BinaryIO) -> None:
         self._source = source
         self._decoder = codecs.getincrementaldecoder("utf-8")()
-        self._offset = 0  # bytes passed through so far
-        self._lines = 0  # line breaks passed through so far
+        self._offset = 0  # bytes read so far
+        # Line breaks before the next block, for rejection messages: the "\n" of every piece handed on, counted
+        # where the piece is split (the text after a piece holds none, nor do bytes the decoder holds back).
+        self._breaks = 0
         self._since_break = 0  # bytes since the last line break
+        self._pieces = self._read_pieces()
+        self._piece = io.StringIO(newline="")  # the piece being read line by line
+        self._limit = csv.field_size_limit()
+        self.line_num = 0  # physical lines read so far, counted as csv.reader counts them
 
-    def readable(self) -> bool:
-        return True
-
-    def _too_long(self) -> None:
-        line = self._lines + 1
+    # -- bytes to text --------------------------------------------------------------------------------
+    def _too_long(self, line: int) -> NoReturn:
         raise FileRejected("FILE_MALFORMED", f"line {line} is too long (over {LINE_LIMIT:,} bytes)", f"line {line}",
                            "Check the file: one CSV v1 row is one service line, far shorter than 1 MB. "
                            "A missing line break or an unclosed quote can cause this.")
 
-    def readinto(self, buf: Any) -> int:
-        chunk = self._source.read(len(buf))
+    def _read_text(self) -> str | None:
+        """The text of the next block (empty when the block ends inside a character), None at the end."""
+        chunk = self._source.read(_READ_SIZE)
         n = len(chunk)
         if n and b"\x00" in chunk:
-            line = self._lines + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
+            line = self._breaks + chunk.count(b"\n", 0, chunk.index(b"\x00")) + 1
             raise FileRejected("FILE_MALFORMED", f"the file contains NUL bytes (line {line})", f"line {line}",
                                "Save the file as plain CSV UTF-8 text.")
         try:
             pending = len(self._decoder.getstate()[0])
-            self._decoder.decode(chunk, final=not n)
+            text = self._decoder.decode(chunk, final=not n)
         except UnicodeDecodeError as exc:
             pos = self._offset - pending + exc.start
-            line = self._lines + chunk.count(b"\n", 0, max(0, exc.start - pending)) + 1
+            line = self._breaks + chunk.count(b"\n", 0, max(0, exc.start - pending)) + 1
             raise FileRejected("FILE_MALFORMED", f"the file is not valid UTF-8 text (byte {pos:,}, line {line})",
                                f"byte {pos:,}", "Save the file as CSV UTF-8 (in Excel: 'CSV UTF-8').") from None
-        first_break = chunk.find(b"\n")
+        first_break = chunk.find(b"\n")  # a block is far shorter than LINE_LIMIT: only its ends can be too long
         if first_break < 0:
             self._since_break += n
+            if self._since_break > LINE_LIMIT:
+                self._too_long(self._breaks + 1)
         else:
-            longest = self._since_break + first_break
-            if n > LINE_LIMIT:  # only a huge read can hold a whole over-long line between two breaks
-                longest = max([longest, *(len(x) for x in chunk.split(b"\n")[1:-1])])
-            if longest > LINE_LIMIT:
-                self._too_long()
-            self._lines += chunk.count(b"\n")
+            if self._since_break + first_break > LINE_LIMIT:
+                self._too_long(self._breaks + 1)
             self._since_break = n - chunk.rfind(b"\n") - 1
-        if self._since_break > LINE_LIMIT:
-            self._too_long()
-        buf[:n] = chunk
         self._offset += n
-        return n
+        return text if n else None
 
+    def _read_pieces(self) -> Iterator[str]:
+        """The text in pieces that end at a line break (the last one at the end of the file)."""
+        carry = ""
+        text = self._read_text()
+        if text:
+            text = text.removeprefix("\ufeff")  # the byte order mark, as the utf-8-sig codec drops it
+        while text is not None:
+            text = carry + text
+            # After the last line break whose end is known: a \r at the very end may be the start of a \r\n.
+            cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+            if cut:
+                yield text[:cut]
+            carry = text[cut:]
+            text = self._read_text()
+        if carry:
+            yield carry
 
-class _Records:
-    """The records ``csv.reader`` returns, and its ``line_num``, with most rows split in C.
+    # -- text to records ------------------------------------------------------------------------------
+    def _open(self, piece: str) -> None:
+        """Read ``piece`` line by line from now on."""
+        self._breaks += piece.count("\n")
+        self._piece = io.StringIO(piece, newline="")  # splits lines as TextIOWrapper(newline="") does
 
-    The csv module parses character by character and was most of this reader's time. A line without a quote
-    character is exactly its cells split on commas: the default dialect gives meaning only to the quote, the
-    comma and the line break, and the text stream ends every line at its first line break. So only lines
-    with a quote (a quoted cell may span lines) or longer than csv's field limit go to ``csv.reader``.
-    """
+    def _lines(self) -> Iterator[str]:
+        """The lines left in the current piece, then in the pieces after it."""
+        while True:
+            line = self._piece.readline()
+            if line:
+                yield line
+                continue
+            piece = next(self._pieces, None)
+            if piece is None:
+                return
+            self._open(piece)
 
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self.line_num = 0  # physical lines read so far, counted as csv.reader counts them
+    def _record(self, line: str) -> list[str]:
+        """The cells of the record starting at ``line`` (read on for a quoted cell that spans lines)."""
+        if '"' in line or len(line) > self._limit:
+            quoted = csv.reader(itertools.chain((line,), self._lines()))
+            try:
+                row = next(quoted)
+            except csv.Error as exc:
+                n = self.line_num = self.line_num + quoted.line_num
+                raise FileRejected(
+                    "FILE_MALFORMED", f"line {n} cannot be read as CSV ({exc})", f"line {n}",
+                    f"Check the quoting near line {n}: a quote opened in a cell must be closed.") from None
+            self.line_num += quoted.line_num
+            return row
+        self.line_num += 1
+        text = line.rstrip("\r\n")
+        return text.split(",") if text else []
 
-    def __iter__(self) -> Iterator[list[str]]:
-        lines = self._lines
-        limit = csv.field_size_limit()
-        n = 0
-        for line in lines:
-            if '"' in line or len(line) > limit:
-                quoted = csv.reader(itertools.chain((line,), lines))
-                try:
-                    row = next(quoted)
-                except csv.Error as exc:
-                    self.line_num = n = n + quoted.line_num
-                    raise FileRejected(
-                        "FILE_MALFORMED", f"line {n} cannot be read as CSV ({exc})", f"line {n}",
-                        f"Check the quoting near line {n}: a quote opened in a cell must be closed.") from None
-                self.line_num = n = n + quoted.line_num
-            else:
-                n += 1
-                self.line_num = n
-                text = line.rstrip("\r\n")
-                row = text.split(",") if text else []
-            yield row
+    def rows(self) -> Iterator[list[str]]:
+        """The records one at a time (for the header)."""
+        for line in self._lines():
+            yield self._record(line)
+
+    def batches(self) -> Iterator[Iterable[tuple[int, int, list[str]]]]:
+        """The records after those ``rows`` gave, as (first line, last line, cells), a piece at a time (a blank
+        line split in C is ``[""]`` where csv.reader gives ``[]``: both are a blank row to the reader)."""
+        yield self._by_line()  # the rest of the header's piece
+        for piece in self._pieces:
+            if '"' not in piece and len(piece) <= self._limit:
+                plain = piece.replace("\r\n", "\n") if "\r" in piece else piece  # no piece ends inside a \r\n
+                if "\r" not in plain:
+                    lines = plain.split("\n")
+                    self._breaks += len(lines) - 1
+                    if not lines[-1]:
+                        lines.pop()  # after the last line break
+                    first = self.line_num + 1
+                    self.line_num += len(lines)
+                    numbers = range(first, self.line_num + 1)  # one line per record
+                    yield zip(numbers, numbers, map(str.split, lines, itertools.repeat(",")), strict=True)
+                    continue
+            self._open(piece)
+            yield self._by_line()
+
+    def _by_line(self) -> Iterator[tuple[int, int, list[str]]]:
+        """The records starting in the current piece (a quoted cell may read on into the next ones, which are
+        then read line by line to their end)."""
+        while line := self._piece.readline():
+            first = self.line_num + 1
+            row = self._record(line)
+            yield first, self.line_num, row
 
 
 def _message(row: int, column: str, expected: str, outcome: str) -> tuple[str, str]:
@@ -212,13 +271,10 @@ class Reader:
 
     # -- rows -----------------------------------------------------------------------------------------
     def claims(self) -> Iterator[Claim]:
-        text = io.TextIOWrapper(io.BufferedReader(_CheckedBytes(self._stream.binary), 1 << 16),
-                                encoding="utf-8-sig", newline="")
-        return self._claims(_Records(text))
+        return self._claims(_Records(self._stream.binary))
 
     def _claims(self, records: _Records) -> Iterator[Claim]:
-        rows = iter(records)
-        index, width = self._header(rows, lambda: records.line_num)
+        index, width = self._header(records.rows(), lambda: records.line_num)
         # Absent columns point at a cell appended to every row, so the hot loop never branches on them.
         ix = {name: index.get(name, width) for name in COLUMNS}
         i_claim, i_line, i_dos, i_pos = ix["claim_id"], ix["line"], ix["service_date"], ix["place_of_service"]
@@ -242,12 +298,10 @@ class Reader:
         claim_dx: tuple[str, ...] = ()
         used_numbers: set[int] = set()
         yielded: set[str] = set()
-        prev_end = records.line_num
+        new_object = object.__new__
 
-        for row in rows:
-            row_no = prev_end + 1  # physical line where this record starts
-            prev_end = records.line_num
-            if len(row) != width and not self._fit(row, row_no, prev_end, width, i_claim, current):
+        for row_no, end, row in itertools.chain.from_iterable(records.batches()):
+            if len(row) != width and not self._fit(row, row_no, end, width, i_claim, current):
                 continue
             row.append("")
             location = f"row {row_no}"
@@ -295,23 +349,31 @@ class Reader:
                 number, code, dos, units, charge, mods, pos, dx, ordering, rendering, errors = parse_line(row)
             if not number:
                 number = len(lines) + 1
-            # Attributes set one by one: a slotted dataclass called with keyword arguments costs twice as much.
-            line = ServiceLine(number, code)
+            # Built without the generated __init__ (a call that first stores 13 defaults; this way a line costs
+            # a third less): every field is set here, and tests/test_format_csv_fast.py checks none is missed.
+            line = new_object(ServiceLine)
+            line.number = number
+            line.procedure_code = code
             line.modifiers = mods
             line.units = units
             line.charge = charge
             line.service_date = dos
+            line.service_date_end = None
             line.place_of_service = pos or claim_pos
             line.diagnosis_codes = dx
+            line.diagnosis_pointers_invalid = ()
             line.ordering_npi = ordering
             line.rendering_npi = rendering
-            line.location = location
+            line.line_control = None
             if doc_cols:
                 errors = errors or []
                 line.documentation = _documentation(row, doc_cols, errors)
-            if prev_end > row_no and _looks_swallowed(row, width):
+            else:
+                line.documentation = NO_DOCUMENTATION
+            line.location = location
+            if end > row_no and _looks_swallowed(row, width):
                 current.reader_findings.append(finding(
-                    "ROW_MALFORMED", current, line, f"Row {row_no}:" + _swallowed(row_no, prev_end),
+                    "ROW_MALFORMED", current, line, f"Row {row_no}:" + _swallowed(row_no, end),
                     f"Close the quote opened in row {row_no}, or remove it; then upload the file again."))
             if number in used_numbers:
                 errors = [*(errors or ()), ("line", f"a line number not used earlier in claim {current.claim_id}",
@@ -499,16 +561,27 @@ class _ClaimCells:
         if locality_value is _UNSEEN:
             locality_value = _parsed(self._localities, F.parse_locality, locality, "locality",
                                      "national amounts were used", None, errors)
-        claim = Claim(claim_id)  # attributes set one by one, as for ServiceLine in the hot loop
-        claim.location = location
-        claim.documented = self._documented
+        claim = object.__new__(Claim)  # every field set, as for ServiceLine in the hot loop
+        claim.claim_id = claim_id
+        claim.lines = []
+        claim.payer = payer_value
+        claim.payer_type_code = None
         claim.member_id = member.strip() or None
         claim.patient_last_name = last.strip() or None
         claim.patient_first_name = first.strip() or None
-        claim.billing_npi = billing.strip() or None
         claim.birth_date = birth_date
-        claim.payer = payer_value
+        claim.billing_npi = billing.strip() or None
+        claim.ordering_npi = None
+        claim.rendering_npi = None
+        claim.place_of_service = None
+        claim.frequency_code = None
+        claim.has_original_reference = False
+        claim.total_charge = None
+        claim.diagnosis_codes = ()
         claim.locality = locality_value
+        claim.documented = self._documented
+        claim.location = location
+        claim.reader_findings = []
         if errors:
             _report(claim, None, row_no, errors)
         return claim
