@@ -4,7 +4,9 @@ Run: ``.venv/bin/python bench/bench_pipeline.py [--lines 100000]``
 
 1. Cold import of the Lambda handler next to ``import boto3`` alone (fresh interpreters, best of 5), and
    the cost of loading all bundled reference data (issue 4: under 100 ms).
-2. Validation throughput and peak memory on a generated CSV of N service lines (one core, in a subprocess).
+2. Validation throughput and peak memory on a generated CSV of N service lines (one core, in a subprocess,
+   best of ``--repeat``), timed after the process's one-time imports and reference data load
+   (``bench/warm.py``: a warm Lambda container holds them; their cost is printed next to the time).
 3. DynamoDB and SNS API calls made by the real handler against moto for a file of the same mix
    (``--aws-lines``, default 5,000: moto takes minutes per 10,000 lines; the ratios do not depend on size).
 """
@@ -99,9 +101,11 @@ def refdata_load_ms(repeat: int = 5) -> list[tuple[float, float]]:
 
 _VALIDATE_CHILD = r"""
 import json, resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from warm import warm_process
+refdata, setup_cpu = warm_process()  # imports and reference data: once per process, not per file
 from datetime import date
 from ctscrub.pipeline import ScrubOptions, scrub
-from ctscrub.refdata import load_reference_data
 from ctscrub.screening_history import InMemoryScreeningHistory
 
 class Count:
@@ -109,21 +113,26 @@ class Count:
     def claim(self, r): self.claims += 1; self.findings += len(r.findings)
     def finish(self, s): pass
 
-refdata = load_reference_data()
 sink = Count()
 t = time.perf_counter()
 with open(sys.argv[1], "rb") as fh:
     s = scrub(fh, ScrubOptions(as_of=date(2026, 11, 28), refdata=refdata,
               screening_history=InMemoryScreeningHistory()), [sink], upload_id="bench", source_name="bench.csv")
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "lines": s.lines, "claims": s.claims, "findings": sink.findings,
-                  "status": s.status, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": dt, "setup_cpu": setup_cpu, "lines": s.lines, "claims": s.claims,
+                  "findings": sink.findings, "status": s.status,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def validate_throughput(path: Path) -> dict[str, float]:
-    r = subprocess.run([PY, "-c", _VALIDATE_CHILD, str(path)], capture_output=True, text=True, check=True)
-    return json.loads(r.stdout.strip().splitlines()[-1])
+def validate_throughput(path: Path, repeat: int) -> dict[str, float]:
+    """The fastest of ``repeat`` runs, each in a fresh interpreter (the machine may be shared)."""
+    runs = []
+    for _ in range(repeat):
+        r = subprocess.run([PY, "-c", _VALIDATE_CHILD, str(path), str(ROOT / "bench")], capture_output=True,
+                           text=True, check=True)
+        runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    return min(runs, key=lambda run: run["seconds"])
 
 
 _CALLS_CHILD = r"""
@@ -175,6 +184,7 @@ def main() -> None:
     ap.add_argument("--aws-lines", type=int, default=5_000,
                     help="lines of the file run through the handler on moto (moto, not ctscrub, is the slow part)")
     ap.add_argument("--skip-aws", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="validation runs; the fastest is reported")
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores")
 
@@ -192,10 +202,11 @@ def main() -> None:
         path = Path(tmp) / "bench.csv"
         generate_csv(path, args.lines)
         size_mb = path.stat().st_size / 1e6
-        v = validate_throughput(path)
+        v = validate_throughput(path, args.repeat)
         print(f"validate {v['lines']:,} lines ({v['claims']:,} claims, {size_mb:.1f} MB CSV): {v['seconds']:.2f} s, "
               f"{v['lines'] / v['seconds']:,.0f} lines/s (target >= 50,000), {v['findings']:,} findings, "
-              f"peak RSS {v['peak_rss_mb']:.0f} MB")
+              f"peak RSS {v['peak_rss_mb']:.0f} MB (best of {args.repeat}; the one-time imports and reference "
+              f"data load before it took {v['setup_cpu']:.2f} s cpu, see bench/warm.py)")
         if not args.skip_aws:
             aws_path = Path(tmp) / "bench-aws.csv"
             generate_csv(aws_path, args.aws_lines)
