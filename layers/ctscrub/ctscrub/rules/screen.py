@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import count
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ctscrub.model import Claim, Payer, ServiceLine
+from ctscrub.model import CHEST_CT_CODES, Claim, Payer, ServiceLine
 from ctscrub.refdata.policy import policy_for, policy_set
 from ctscrub.rules.claim import REPLACING_FREQUENCIES, lines_total
 from ctscrub.rules.coding import (
@@ -68,7 +68,7 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
             met |= T.NPI_INVALID
     memo = ctx.memo
     payer, locality = claim.payer, claim.locality
-    day_codes: dict[date, tuple[str, ...]] | None = None
+    day_bits: dict[date, dict[str, int]] | None = None
     for ln in ct_lines:
         dos = ln.service_date
         date_class = memo.get(dos) if dos is not None else None
@@ -99,11 +99,9 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
         if end is not None and end > ctx.as_of:
             met |= T.DOS_FUTURE
         if dos is not None:
-            if day_codes is None:
-                day_codes = _day_codes(facts, ctx)
-            day = day_codes[dos]
-            if len(day) > 1:
-                met |= _same_day_triggers(ln.procedure_code, day, dos, date_class, ctx)
+            if day_bits is None:
+                day_bits = _same_day_bits(facts, ctx)
+            met |= day_bits[dos].get(ln.procedure_code, 0)
     return met
 
 
@@ -204,30 +202,39 @@ def _line_checks(documented: frozenset[str]) -> tuple[LineCheck, ...]:
     return tuple(c for c in LINE_CHECKS if c.item in documented)
 
 
-def _day_codes(facts: ClaimFacts, ctx: RuleContext) -> dict[date, tuple[str, ...]]:
-    """The procedure codes billed for the patient on each date of the claim's lines: this claim's lines,
-    then the earlier claims' lines the upload index still holds."""
-    index = ctx.patient_day_lines
-    key = facts.patient_key() if index else None
-    out: dict[date, tuple[str, ...]] = {}
-    for dos, lines in facts.by_date.items():
-        day = [ln.procedure_code for ln in lines]
-        if key is not None:
-            seen = index.get((key, dos))
-            if seen:
-                day.extend(s.code for s in seen)
-        out[dos] = tuple(day)
-    return out
+_NO_BITS: dict[str, int] = {}  # a date with one line: no same-day trigger (shared, read only)
 
 
-def _same_day_triggers(code: str, day: tuple[str, ...], dos: date, date_class: object, ctx: RuleContext) -> int:
-    """Triggers of the rules that compare a chest CT line with the patient's other lines that date."""
-    key = ("day", code, day, date_class)
+def _same_day_bits(facts: ClaimFacts, ctx: RuleContext) -> dict[date, dict[str, int]]:
+    """For each date of the claim's lines, the same-day triggers of each chest CT code billed that date.
+
+    The codes of a date are this claim's lines', then the earlier claims' lines the upload index still
+    holds; the answer depends only on them and the date's class, so it is memoized per (codes, class).
+    """
     memo = ctx.memo
-    met = memo.get(key)
-    if met is None:
-        met = _remember(memo, key, _day_triggers(code, day, dos, ctx))
-    return met  # type: ignore[no-any-return]
+    index = ctx.patient_day_lines
+    patient = facts.patient_key() if index else None
+    out: dict[date, dict[str, int]] = {}
+    for dos, lines in facts.by_date.items():
+        codes = [ln.procedure_code for ln in lines]
+        if patient is not None:
+            seen = index.get((patient, dos))
+            if seen:
+                codes.extend(s.code for s in seen)
+        if len(codes) < 2:
+            out[dos] = _NO_BITS
+            continue
+        day = tuple(codes)
+        date_class = memo.get(dos)
+        if date_class is None:
+            date_class = _date_class(dos, ctx)
+        key = ("day", day, date_class)
+        bits = memo.get(key)
+        if bits is None:
+            bits = _remember(memo, key, {code: _day_triggers(code, day, dos, ctx)
+                                         for code in set(day) if code in CHEST_CT_CODES})
+        out[dos] = bits
+    return out
 
 
 def _day_triggers(code: str, day: tuple[str, ...], dos: date | None, ctx: RuleContext) -> int:
