@@ -284,14 +284,18 @@ def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQ
     return _LineQuote(None, hit[0], hit[1], is_facility(ln.place_of_service, dos))
 
 
-def price_claim(claim: Claim, refdata: ReferenceData, ctx: Any = None) -> list[LinePrice]:
-    """One ``LinePrice`` per chest CT line of ``claim``; ``allowed`` is None where it cannot be known."""
+def price_claim(claim: Claim, refdata: ReferenceData, ctx: Any = None,
+                ct_lines: list[ServiceLine] | None = None) -> list[LinePrice]:
+    """One ``LinePrice`` per chest CT line of ``claim``; ``allowed`` is None where it cannot be known.
+
+    ``ct_lines``: the claim's chest CT lines in line order, when the caller has them (the pipeline's facts).
+    """
     cache: dict[object, Any] | None = getattr(refdata, "pricing_cache", None)
     if cache is None:  # rule-test stand-ins have no per-upload cache
         cache = {}
     version_key = getattr(refdata, "version_key", None)  # rule-test stand-ins lack it: key on the date
     quoted: list[tuple[ServiceLine, _LineQuote]] = []
-    for ln in claim.lines:
+    for ln in ct_lines if ct_lines is not None else claim.lines:
         if ln.procedure_code not in CHEST_CT_CODES:
             continue
         # A file has few kinds of chest CT line: each is priced once per upload, not once per line.

@@ -22,7 +22,7 @@ from ctscrub.model import Claim, ClaimResult, Finding, LinePrice, Severity
 from ctscrub.payment import price_claim
 from ctscrub.rules import RuleContext, all_rules, finding
 from ctscrub.rules.facts import ClaimFacts
-from ctscrub.rules.registry import RulePlan, ScreeningHistory, SeenLine
+from ctscrub.rules.registry import RulePlan, ScreeningHistory
 
 if TYPE_CHECKING:
     from ctscrub.refdata import ReferenceData
@@ -104,7 +104,7 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
     # Every rule concerns chest CT lines (or the deleted G0297): other claims are read, indexed for
     # same-patient checks, and skip pricing and the rules entirely.
     if chest_ct or "G0297" in facts.codes:
-        prices = price_claim(claim, ctx.refdata, ctx)
+        prices = price_claim(claim, ctx.refdata, ctx, facts.ct_lines)
         rules = plan.for_claim(facts)
         if rules:  # most claims meet no trigger
             ctx.prices = {p.line: p for p in prices}
@@ -131,9 +131,6 @@ usual order, are always fully covered). Claims inside one claim are always compa
 """
 
 
-_new_seen_line = tuple.__new__  # builds a SeenLine from its six values without its Python-level __new__
-
-
 def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
     """Index the claim's lines by patient and date for the rules that compare across claims."""
     index = ctx.patient_day_lines
@@ -145,9 +142,9 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
             group = index[key] = []
             if len(index) > PATIENT_DAY_WINDOW:
                 index.popitem(last=False)  # the oldest group (O(1) on an OrderedDict, unlike a dict)
-        for ln in lines:
-            group.append(_new_seen_line(SeenLine, (claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
-                                                    ln.rendering_npi or claim_rendering)))
+        for ln in lines:  # plain tuples in SeenLine's field order: peers() names them when a rule asks
+            group.append((claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
+                          ln.rendering_npi or claim_rendering))
 
 
 def _discard_counts(summary: UploadSummary) -> None:

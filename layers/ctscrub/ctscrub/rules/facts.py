@@ -19,9 +19,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from ctscrub.model import CHEST_CT_CODES, Claim, ServiceLine
+from ctscrub.rules.registry import SeenLine
 
 if TYPE_CHECKING:
-    from ctscrub.rules.registry import RuleContext, SeenLine
+    from ctscrub.rules.registry import RuleContext
 
 
 class Peer(NamedTuple):
@@ -151,8 +152,9 @@ class ClaimFacts:
         if hit is not None:
             return hit
         index = self._ctx.patient_day_lines
-        # earlier claims' lines (SeenLine reads as a Peer), then this claim's other lines that date
-        out: list[Peer | SeenLine] = list(index.get((self.patient_key(), dos), ())) if index else []
+        # earlier claims' lines (named as SeenLine, which reads as a Peer), then this claim's other lines that date
+        seen = index.get((self.patient_key(), dos)) if index else None
+        out: list[Peer | SeenLine] = [_new_peer(SeenLine, s) for s in seen] if seen else []
         before = True
         claim_id = self.claim.claim_id
         for other in self.by_date.get(dos, ()):

@@ -62,9 +62,11 @@ class SeenLine(NamedTuple):
 class RuleContext:
     as_of: date  # the processing date (DOS_FUTURE, TIMELY_FILING)
     refdata: ReferenceData
-    # Lines of earlier claims in this upload, keyed by (patient key, service date); the pipeline keeps
-    # only the most recent groups (pipeline.PATIENT_DAY_WINDOW) so memory stays flat on big files.
-    patient_day_lines: OrderedDict[tuple[int, date], list[SeenLine]] = field(default_factory=OrderedDict)
+    # Lines of earlier claims in this upload, keyed by (patient key, service date): tuples in SeenLine's
+    # field order (SeenLine itself, or the plain tuple the pipeline stores: every line of an upload is
+    # indexed, and most are never a peer). The pipeline keeps only the most recent groups
+    # (pipeline.PATIENT_DAY_WINDOW) so memory stays flat on big files.
+    patient_day_lines: OrderedDict[tuple[int, date], list[tuple[Any, ...]]] = field(default_factory=OrderedDict)
     screening_history: ScreeningHistory | None = None
     # Expected allowed amounts of this claim's chest CT lines, by line number (set by the pipeline
     # before the rules run, so findings can state the dollars at stake).

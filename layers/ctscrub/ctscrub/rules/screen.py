@@ -61,12 +61,18 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     ct_lines = facts.ct_lines
     if not ct_lines:
         return met
-    claim_ordering = (claim.ordering_npi or "").strip()
-    claim_rendering = (claim.rendering_npi or "").strip()
-    for npi in (claim.billing_npi, claim_ordering, claim_rendering):
-        if npi and (npi := npi.strip()) and not npi_valid(npi):
-            met |= T.NPI_INVALID
     memo = ctx.memo
+    # A file repeats a few provider triples on every claim: check each triple once (real NPIs are short;
+    # a hostile file's long values are checked each time, so the memo never holds them).
+    billing, ordering, rendering = claim.billing_npi, claim.ordering_npi, claim.rendering_npi
+    key = ("providers", billing, ordering, rendering)
+    known = memo.get(key)
+    if known is None:
+        known = _claim_providers(billing, ordering, rendering)
+        if len(billing or "") + len(ordering or "") + len(rendering or "") <= 60:
+            _remember(memo, key, known)
+    provider_met, claim_ordering, claim_rendering = known
+    met |= provider_met
     payer, locality = claim.payer, claim.locality
     day_bits: dict[date, dict[str, int]] | None = None
     for ln in ct_lines:
@@ -103,6 +109,17 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
                 day_bits = _same_day_bits(facts, ctx)
             met |= day_bits[dos].get(ln.procedure_code, 0)
     return met
+
+
+def _claim_providers(billing: str | None, ordering: str | None, rendering: str | None) -> tuple[int, str, str]:
+    """(NPI_INVALID when a claim-level NPI fails, the claim's ordering NPI, its rendering NPI, stripped)."""
+    claim_ordering = (ordering or "").strip()
+    claim_rendering = (rendering or "").strip()
+    met = 0
+    for npi in (billing, claim_ordering, claim_rendering):
+        if npi and (npi := npi.strip()) and not npi_valid(npi):
+            met |= T.NPI_INVALID
+    return met, claim_ordering, claim_rendering
 
 
 def _screening_triggers(claim: Claim, memo: dict[object, Any]) -> int:
@@ -220,7 +237,7 @@ def _same_day_bits(facts: ClaimFacts, ctx: RuleContext) -> dict[date, dict[str, 
         if patient is not None:
             seen = index.get((patient, dos))
             if seen:
-                codes.extend(s.code for s in seen)
+                codes.extend(s[2] for s in seen)  # SeenLine.code
         if len(codes) < 2:
             out[dos] = _NO_BITS
             continue
