@@ -547,3 +547,21 @@ def test_value_caches_hold_no_birth_date_and_no_long_text() -> None:
     assert claims[0].birth_date is not None
     assert dob not in x12_values._DATES
     assert all(len(k) <= 20 for k in [*x12_values._AMOUNTS, *x12_values._DATES])
+
+
+def test_every_model_field_is_set() -> None:
+    """Claim and ServiceLine are built with object.__new__: a field added to the model must be set too."""
+    from dataclasses import fields
+
+    data = b"".join([build(ClaimSpec(lines=[Line(modifiers=("26",)), Line(pointers=("1", "9"))], cob=True)),
+                     "".join(iter_render([bench_interchange(3)])).encode()])
+    orphan = build(ClaimSpec()).replace(b"CLM*", b"XXX*")  # lines without a CLM: a placeholder claim
+    claims = read(data)[0] + read(orphan)[0]
+    assert len(claims) >= 5 and any(c.claim_id.startswith("(no CLM") for c in claims)
+    for claim in claims:
+        for f in fields(Claim):
+            getattr(claim, f.name)  # AttributeError: the reader does not set this field
+        assert claim.lines
+        for line in claim.lines:
+            for f in fields(type(line)):
+                getattr(line, f.name)

@@ -42,22 +42,27 @@ class Reader:
             if batch_delims is not delims:
                 delims, elem = batch_delims, batch_delims.element
                 builder.set_delimiters(delims)
-            for seg, text in enumerate(batch, splitter.number - len(batch) + 1):
+            # Few segments need their number: it is worked out from how many of the batch are left.
+            segments = iter(batch)
+            left = segments.__length_hint__
+            builder.read_from(left, splitter.number)
+            for text in segments:
                 # A segment read before (most of a claim's): apply what it said, without splitting it again.
                 known = recall(text)
                 if known is not None:
                     apply, value = known
-                    apply(builder, value, seg)  # never a claim closed: no HL or CLM is kept
+                    apply(builder, value)  # never a claim closed: no HL or CLM is kept
                     continue
                 els = text.split(elem)
                 handler = body(els[0])
                 if handler is not None:
-                    done = handler(els, text, seg)
+                    done = handler(els, text)
                     if done is not None:
                         yield done
                     continue
                 sid = els[0]
                 if sid in _ENVELOPE_IDS:
+                    seg = splitter.number - left()
                     done = builder.close()
                     if done is not None:
                         yield done
@@ -68,7 +73,7 @@ class Reader:
                     else:
                         body, recall = _NO_HANDLERS.get, _NOTHING_KNOWN.get
                 elif not inside:
-                    envelope.outside(sid, seg)
+                    envelope.outside(sid, splitter.number - left())
                 # else: a segment that carries nothing the scrubber reads
         done = builder.close(cut_off=True)
         if done is not None:

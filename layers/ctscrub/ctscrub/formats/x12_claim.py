@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
 from ctscrub.formats.x12_values import MEDICARE_PAYER_TYPES, amount, birth_date, d8, date_range
-from ctscrub.model import Claim, Finding, Payer, ServiceLine
+from ctscrub.model import NO_DOCUMENTATION, Claim, Finding, Payer, ServiceLine
 from ctscrub.rules.registry import finding
 
 DOCUMENTED = frozenset({"beneficiary_name", "service_date"})  # what every 837 carries
@@ -29,6 +29,7 @@ _ONE = Decimal(1)
 _POINTER_INDEX = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
 _PICK_NONE = itemgetter(slice(0))  # the picker of pointers that are resolved one by one (never called)
 _MEDICARE, _COMMERCIAL = Payer.MEDICARE, Payer.COMMERCIAL  # module constants: no enum lookup per claim
+_new_object = object.__new__  # Claim and ServiceLine are built field by field (see _new_claim)
 _PAD = [""] * 10  # appended to a short segment so optional trailing elements read as ''
 # The memo of segments already read (``ClaimBuilder.known``): at most this many entries (emptied when full)
 # of segments at most this long (real ones are under 100 characters), so it stays small whatever the file holds.
@@ -39,11 +40,11 @@ _NOT_A_PATIENT = frozenset({"85", "87", "82", "DK", "DN", "DQ", "77", "PR", "40"
 
 _T = TypeVar("_T")
 
-SegmentHandler = Callable[[list[str], str, int], Claim | None]
-# What a segment read before said, and the handler part that applies it: ``apply(builder, value, segment
-# number)``. The function, not a bound method: the builder's memo must not refer back to the builder (a
-# reference cycle would keep the last patient's data in memory until a full garbage collection).
-Known = tuple[Callable[["ClaimBuilder", Any, int], None], Any]
+SegmentHandler = Callable[[list[str], str], Claim | None]
+# What a segment read before said, and the handler part that applies it: ``apply(builder, value)``. The
+# function, not a bound method: the builder's memo must not refer back to the builder (a reference cycle
+# would keep the last patient's data in memory until a full garbage collection).
+Known = tuple[Callable[["ClaimBuilder", Any], None], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +100,17 @@ class ClaimBuilder:
 
     # Slots: attribute reads and writes on the builder are most of the per-segment work.
     __slots__ = ("_alt_comp", "_billing_npi", "_claim_ordering", "_claim_ordering_dk", "_claim_rendering", "_delims",
-                 "_dx", "_dx_overflow", "_file_findings", "_hl_level", "_issues", "_line", "_line_has_dk", "_lines",
-                 "_owner", "_pat", "_pending_lx", "_pointers", "_saw_line", "_sub", "_zone", "claim", "known")
+                 "_dx", "_dx_overflow", "_file_findings", "_hl_level", "_issues", "_last", "_line", "_line_has_dk",
+                 "_lines", "_owner", "_pat", "_pending_lx", "_pointers", "_remaining", "_saw_line", "_sub", "_zone",
+                 "claim", "known")
 
     def __init__(self, file_findings: list[Finding]) -> None:
         self._file_findings = file_findings
         self._delims: Delimiters | None = None
         self._alt_comp: str | None = None  # component separator the body uses when ISA16 is wrong
         self.known: dict[str, Known] = {}  # emptied, never replaced: the reader holds its ``get``
+        self._remaining: Callable[[], int] = int  # no segment fed yet (int() is 0)
+        self._last = 0
         self.reset()
 
     # -- state ---------------------------------------------------------------------------------------
@@ -132,6 +136,18 @@ class ClaimBuilder:
         self._dx: list[str] = []
         self._dx_overflow = False
 
+    def read_from(self, remaining: Callable[[], int], last: int) -> None:
+        """The segments about to be fed: ``last`` is the number of the last in the file, ``remaining()`` how
+        many come after the one being fed (``__length_hint__`` of the reader's iterator over them).
+
+        Most segments never need their number: working it out on demand (``_seg``) saves an int per segment.
+        """
+        self._remaining, self._last = remaining, last
+
+    def _seg(self) -> int:
+        """The number (1-based, in the file) of the segment being fed."""
+        return self._last - self._remaining()
+
     def set_delimiters(self, delims: Delimiters) -> None:
         if delims is not self._delims:
             self._delims = delims
@@ -142,7 +158,7 @@ class ClaimBuilder:
         self.known.clear()  # what it holds was read with other separators
 
     # -- component separator -------------------------------------------------------------------------
-    def _split(self, value: str, seg: int, candidate_at: int) -> list[str]:
+    def _split(self, value: str, candidate_at: int) -> list[str]:
         """Split a composite element; detect a body that uses another component separator than ISA16.
 
         ``candidate_at`` is where a separator must stand in this element (after a 2-letter qualifier,
@@ -162,13 +178,14 @@ class ClaimBuilder:
                 self._file_findings.append(finding(
                     "X12_ENVELOPE", None, None,
                     f"The claims use {ch!r} as the component separator but the ISA16 header declares "
-                    f"{comp!r} (first seen at segment {seg}); the composite elements were read with {ch!r}.",
+                    f"{comp!r} (first seen at segment {self._seg()}); the composite elements were read with "
+                    f"{ch!r}.",
                     f"Make the billing system write {ch!r} in ISA16, or use {comp!r} in the claim segments.",
                 ))
                 return value.split(ch)
         return [value]
 
-    def _remember(self, text: str, apply: Callable[[ClaimBuilder, _T, int], None], value: _T) -> None:
+    def _remember(self, text: str, apply: Callable[[ClaimBuilder, _T], None], value: _T) -> None:
         """Keep what segment ``text`` says (``value``) for its next sight; see the class docstring."""
         if len(text) > _MEMO_MAX_TEXT:
             return
@@ -183,7 +200,7 @@ class ClaimBuilder:
 
     # -- segments ------------------------------------------------------------------------------------
     def handlers(self) -> dict[str, SegmentHandler]:
-        """Segment id -> handler ``(elements, segment text, segment number) -> claim closed by it, or None``.
+        """Segment id -> handler ``(elements, segment text) -> claim closed by it, or None``.
 
         Segments without a handler (N3, N4, PAT, NTE, PWK, ...) carry nothing the scrubber reads; PRV and
         PER neither, but their handler remembers them (see the class docstring). Handlers pad a short
@@ -195,35 +212,35 @@ class ClaimBuilder:
                 "CLM": self._clm, "HI": self._hi, "HL": self._hl, "SBR": self._sbr, "DMG": self._dmg,
                 "SV2": self._sv2, "SV3": self._sv3, "PRV": self._unread, "PER": self._unread}
 
-    def _unread(self, els: list[str], text: str, seg: int) -> None:
+    def _unread(self, els: list[str], text: str) -> None:
         """PRV, PER: nothing the scrubber reads, and never a patient's: remembered, so not split again."""
         self._remember(text, _ignore, None)
 
-    def _sv2(self, els: list[str], text: str, seg: int) -> None:
+    def _sv2(self, els: list[str], text: str) -> None:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
                            "the file is an 837I institutional claim (it has SV2 service lines)",
-                           f"segment {seg}", "Send professional claims (837P, SV1 service lines) only.")
+                           f"segment {self._seg()}", "Send professional claims (837P, SV1 service lines) only.")
 
-    def _sv3(self, els: list[str], text: str, seg: int) -> None:
+    def _sv3(self, els: list[str], text: str) -> None:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
                            "the file is an 837D dental claim (it has SV3 service lines)",
-                           f"segment {seg}", "Send professional claims (837P, SV1 service lines) only.")
+                           f"segment {self._seg()}", "Send professional claims (837P, SV1 service lines) only.")
 
-    def _sbr(self, els: list[str], text: str, seg: int) -> None:
+    def _sbr(self, els: list[str], text: str) -> None:
         if len(els) < 10:
             els += _PAD
         payer_type = els[9].strip() or None
         if not els[3]:  # SBR03, a group or policy number, may identify the subscriber: such an SBR is not kept
             self._remember(text, ClaimBuilder._sbr_known, payer_type)
-        self._sbr_known(payer_type, seg)
+        self._sbr_known(payer_type)
 
-    def _sbr_known(self, payer_type: str | None, seg: int) -> None:
+    def _sbr_known(self, payer_type: str | None) -> None:
         if self.claim is not None:
             self._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
         elif self._hl_level == "22" and self._sub is not None:
             self._sub.payer_type = payer_type
 
-    def _hl(self, els: list[str], text: str, seg: int) -> Claim | None:
+    def _hl(self, els: list[str], text: str) -> Claim | None:
         done = self.close() if self.claim is not None else None
         if len(els) < 4:
             els += _PAD
@@ -234,22 +251,22 @@ class ClaimBuilder:
             self._billing_npi = None
             self._sub = self._pat = self._owner = None
         elif level == "22":
-            self._sub = _Person(seg)
+            self._sub = _Person(self._seg())
             self._pat = None
             self._owner = self._sub
         elif level == "23":
-            self._pat = _Person(seg)
+            self._pat = _Person(self._seg())
             self._owner = self._pat
         return done
 
-    def _nm1(self, els: list[str], text: str, seg: int) -> None:
+    def _nm1(self, els: list[str], text: str) -> None:
         if len(els) < 10:
             els += _PAD
         entity = els[1]
         if entity in _NOT_A_PATIENT:
             provider = entity, _npi(els)
             self._remember(text, ClaimBuilder._provider_known, provider)
-            self._provider_known(provider, seg)
+            self._provider_known(provider)
         elif self._zone == _NONE:
             if entity == "IL" and self._hl_level == "22" and (sub := self._sub) is not None:
                 sub.last, sub.first = els[3].strip() or None, els[4].strip() or None
@@ -257,7 +274,7 @@ class ClaimBuilder:
             elif entity == "QC" and self._hl_level == "23" and (pat := self._pat) is not None:
                 pat.last, pat.first = els[3].strip() or None, els[4].strip() or None
 
-    def _provider_known(self, provider: tuple[str, str | None], seg: int) -> None:
+    def _provider_known(self, provider: tuple[str, str | None]) -> None:
         """An NM1 that names no patient: (NM101 entity, NPI or None)."""
         entity, npi = provider
         zone = self._zone
@@ -283,7 +300,7 @@ class ClaimBuilder:
             elif entity == "82":
                 self._claim_rendering = npi
 
-    def _dmg(self, els: list[str], text: str, seg: int) -> None:
+    def _dmg(self, els: list[str], text: str) -> None:
         if self._zone != _NONE:
             return
         person = self._pat if self._hl_level == "23" else self._sub if self._hl_level == "22" else None
@@ -294,13 +311,14 @@ class ClaimBuilder:
         value = els[2].strip()
         person.birth_date = birth_date(value) if els[1] == "D8" else None
         if person.birth_date is None and value:
-            person.issues += (f"The birth date in DMG at segment {seg} is not a valid D8 date (CCYYMMDD).",)
+            person.issues += (f"The birth date in DMG at segment {self._seg()} is not a valid D8 date (CCYYMMDD).",)
 
-    def _clm(self, els: list[str], text: str, seg: int) -> Claim | None:
+    def _clm(self, els: list[str], text: str) -> Claim | None:
         done = self.close() if self.claim is not None else None
         if len(els) < 6:
             els += _PAD
         claim_id = els[1].strip()
+        seg = self._seg()
         self.claim = claim = _new_claim(claim_id or f"(no CLM01, segment {seg})", seg, self._billing_npi)
         self._zone = _CLAIM
         if not claim_id:
@@ -313,7 +331,7 @@ class ClaimBuilder:
                         "Put the claim total (the sum of the SV102 line charges) in CLM02.")
         clm05 = els[5]
         if clm05:
-            parts = self._split(clm05, seg, 2)
+            parts = self._split(clm05, 2)
             claim.place_of_service = parts[0].strip() or None
             claim.frequency_code = parts[2].strip() or None if len(parts) > 2 else None
         if claim.place_of_service is None:
@@ -321,24 +339,24 @@ class ClaimBuilder:
                         "Put the place of service code in CLM05-1.")
         return done
 
-    def _hi(self, els: list[str], text: str, seg: int) -> None:
+    def _hi(self, els: list[str], text: str) -> None:
         if self.claim is None:  # nothing is read (nor remembered): _hi_known reports the HI and returns
-            self._hi_known((), seg)
+            self._hi_known(())
             return
         alt = self._alt_comp
-        codes, bad = self._read_hi(els, seg)
+        codes, bad = self._read_hi(els)
         if not bad and self._alt_comp is alt:
             self._remember(text, ClaimBuilder._hi_known, codes)
-        self._hi_known(codes, seg)
+        self._hi_known(codes)
         if bad:
             where = ", ".join(f"HI{p:02d}" for p in bad)
-            self._issue(f"HI at segment {seg}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
+            self._issue(f"HI at segment {self._seg()}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
                         "Send each diagnosis as ABK:code (principal) or ABF:code, separated by the ISA16 "
                         "component separator.")
 
-    def _hi_known(self, codes: tuple[str, ...], seg: int) -> None:
+    def _hi_known(self, codes: tuple[str, ...]) -> None:
         if self.claim is None or self._zone != _CLAIM:
-            self._issue(f"HI at segment {seg} is not inside a claim (after CLM, before the first LX).")
+            self._issue(f"HI at segment {self._seg()} is not inside a claim (after CLM, before the first LX).")
             if self.claim is None:
                 return
         room = MAX_DX - len(self._dx)
@@ -346,7 +364,7 @@ class ClaimBuilder:
         if len(codes) > room:
             self._dx_overflow = True
 
-    def _read_hi(self, els: list[str], seg: int) -> tuple[tuple[str, ...], list[int]]:
+    def _read_hi(self, els: list[str]) -> tuple[tuple[str, ...], list[int]]:
         """The HI codes (no dot, upper case) and the positions of elements not in 'qualifier:code' form."""
         codes: list[str] = []
         bad: list[int] = []
@@ -355,24 +373,25 @@ class ClaimBuilder:
             if not value:
                 continue
             qual_len = 3 if value[:3].upper() in ("ABK", "ABF") else 2
-            parts = self._split(value, seg, qual_len)
+            parts = self._split(value, qual_len)
             if len(parts) < 2 or parts[0].strip().upper() not in _DX_QUALIFIERS or not parts[1].strip():
                 bad.append(pos)
             else:
                 codes.append(parts[1].strip().replace(".", "").upper())
         return tuple(codes), bad
 
-    def _lx(self, els: list[str], text: str, seg: int) -> None:
+    def _lx(self, els: list[str], text: str) -> None:
         text01 = els[1].strip() if len(els) > 1 else ""
         try:
             number: int | None = int(text01)
         except ValueError:
             number = None
         self._remember(text, ClaimBuilder._lx_known, (text01, number))
-        self._lx_known((text01, number), seg)
+        self._lx_known((text01, number))
 
-    def _lx_known(self, lx01: tuple[str, int | None], seg: int) -> None:
+    def _lx_known(self, lx01: tuple[str, int | None]) -> None:
         """LX01 as text and as a line number (None when it is not one)."""
+        seg = self._seg()
         if self.claim is None:
             self._orphan(seg, "LX")
         elif self._pending_lx is not None:
@@ -396,29 +415,30 @@ class ClaimBuilder:
         self._issue(f"{sid} at segment {seg} has no CLM claim segment before it in its HL loop.",
                     "Every set of service lines must follow a CLM segment.")
 
-    def _sv1(self, els: list[str], text: str, seg: int) -> None:
+    def _sv1(self, els: list[str], text: str) -> None:
         # Reading before _sv1_known is safe: reading records no claim issue, so the issues keep their order.
         alt = self._alt_comp
-        fields = self._read_sv1(els, seg)
+        fields = self._read_sv1(els)
         if fields is not None and fields[2] is not None and fields[3] is not None and self._alt_comp is alt:
             self._remember(text, ClaimBuilder._sv1_known, fields)  # only lines read without a problem
-        self._sv1_known(fields, seg)
+        self._sv1_known(fields)
         if fields is not None and (fields[2] is None or fields[3] is None):
-            self._charge_and_units_issues(els, seg, self._line, fields[2], fields[3])
+            self._charge_and_units_issues(els, self._seg(), self._line, fields[2], fields[3])
 
-    def _sv1_known(self, fields: _LineFields | None, seg: int) -> None:
+    def _sv1_known(self, fields: _LineFields | None) -> None:
         if self.claim is None:
-            self._orphan(seg, "SV1")
+            self._orphan(self._seg(), "SV1")
         lx = self._pending_lx
         self._pending_lx = None
         self._line = None
         if lx is None:
+            seg = self._seg()
             self._issue(f"SV1 at segment {seg} has no LX line counter before it.")
             self._zone = _LINE
             self._saw_line = True
             lx = seg, ("", len(self._lines) + 1)
         if fields is None:
-            self._issue(f"SV101 at segment {seg} has no readable procedure code (expected HC:code:modifiers); "
+            self._issue(f"SV101 at segment {self._seg()} has no readable procedure code (expected HC:code:modifiers); "
                         "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
             return
         lx_seg, (_, number) = lx
@@ -427,9 +447,19 @@ class ClaimBuilder:
             self._issue(f"LX at segment {lx_seg} has no line number; read as line {number}.",
                         "Number the service lines in LX01 (1, 2, 3 ...).")
         code, mods, charge, units, place, pointers = fields
-        # Positional construction, then attributes: a class call with keywords costs twice as much.
-        line = ServiceLine(number, code, mods, units or _ONE, charge)
+        # Every field set here, without the dataclass __init__: the class call costs more than the
+        # assignments (tests/test_x12_reader.py::test_every_model_field_is_set guards a field added later).
+        line = _new_object(ServiceLine)
+        line.number = number
+        line.procedure_code = code
+        line.modifiers = mods
+        line.units = units or _ONE
+        line.charge = charge
+        line.service_date = line.service_date_end = None
         line.place_of_service = place
+        line.diagnosis_codes = line.diagnosis_pointers_invalid = ()
+        line.ordering_npi = line.rendering_npi = line.line_control = None
+        line.documentation = NO_DOCUMENTATION
         line.location = f"segment {lx_seg}"
         self._pointers.append(pointers)
         self._lines.append(line)
@@ -445,37 +475,37 @@ class ClaimBuilder:
             self._issue(f"SV104 units at segment {seg} are {'missing' if not els[4] else 'not a positive number'}"
                         "; read as 1.", "Put the number of units in SV104.", line)
 
-    def _read_sv1(self, els: list[str], seg: int) -> _LineFields | None:
+    def _read_sv1(self, els: list[str]) -> _LineFields | None:
         """What an SV1 says (units None when not positive); None when SV101 has no readable procedure code."""
         if len(els) < 8:
             els += _PAD
-        sv101 = self._split(els[1], seg, 2)
+        sv101 = self._split(els[1], 2)
         code = sv101[1].strip().upper() if len(sv101) > 1 else ""
         if not code or (sv101[0] != "HC" and sv101[0].strip().upper() not in ("HC", "ER", "IV", "WK")):
             return None
         mods = tuple(m for m in (m.strip().upper() for m in sv101[2:6]) if m)
         units = amount(els[4])
         sv107 = els[7]
-        pointers = _read_pointers(tuple(self._split(sv107, seg, 1))) if sv107 else None
+        pointers = _read_pointers(tuple(self._split(sv107, 1))) if sv107 else None
         return (code, mods, amount(els[2]), units if units is not None and units > 0 else None,
                 els[5].strip() or None, pointers)
 
-    def _dtp(self, els: list[str], text: str, seg: int) -> None:
+    def _dtp(self, els: list[str], text: str) -> None:
         line = self._line
         if line is None or self._zone != _LINE:
             return
-        dates = self._read_dtp(els, seg, line)
+        dates = self._read_dtp(els, line)
         if dates is not None:
             self._remember(text, ClaimBuilder._dtp_known, dates)
             line.service_date, line.service_date_end = dates
 
-    def _dtp_known(self, dates: tuple[date, date | None], seg: int) -> None:
+    def _dtp_known(self, dates: tuple[date, date | None]) -> None:
         """A DTP*472 service date (and range end) read before."""
         line = self._line
         if line is not None and self._zone == _LINE:
             line.service_date, line.service_date_end = dates
 
-    def _read_dtp(self, els: list[str], seg: int, line: ServiceLine) -> tuple[date, date | None] | None:
+    def _read_dtp(self, els: list[str], line: ServiceLine) -> tuple[date, date | None] | None:
         """The service date (DTP*472) and range end; None for another date, or an unreadable one (reported)."""
         if len(els) < 4:
             els += _PAD
@@ -488,12 +518,12 @@ class ClaimBuilder:
             got = date_range(qualifier, value)
             start, end = got if got is not None else (None, None)
         if start is None:
-            self._issue(f"DTP*472 service date at segment {seg} is not a valid D8 or RD8 date.",
+            self._issue(f"DTP*472 service date at segment {self._seg()} is not a valid D8 or RD8 date.",
                         "Send the date of service as D8 CCYYMMDD or RD8 CCYYMMDD-CCYYMMDD.", line)
             return None
         return start, end
 
-    def _ref(self, els: list[str], text: str, seg: int) -> None:
+    def _ref(self, els: list[str], text: str) -> None:
         if len(els) < 3:
             els += _PAD
         qual = els[1]
@@ -611,17 +641,27 @@ def _read_pointers(raw: tuple[str, ...]) -> _Pointers:
     return _Pointers(raw, max(indexes), pick)
 
 
-def _ignore(builder: ClaimBuilder, value: None, seg: int) -> None:
+def _ignore(builder: ClaimBuilder, value: None) -> None:
     """What applying a PRV or PER does."""
 
 
 def _new_claim(claim_id: str, seg: int, billing_npi: str | None) -> Claim:
-    # Positional construction, then attributes: CPython specializes a class call without keywords, and a
-    # call with keywords costs about twice as much (it builds a dict). One claim per CLM makes that count.
-    claim = Claim(claim_id)
+    # Every field set here, without the dataclass __init__ (as for ServiceLine in ClaimBuilder._sv1_known).
+    claim = _new_object(Claim)
+    claim.claim_id = claim_id
+    claim.lines = []
+    claim.payer = _MEDICARE
+    claim.payer_type_code = claim.member_id = claim.patient_last_name = claim.patient_first_name = None
+    claim.birth_date = None
+    claim.billing_npi = billing_npi
+    claim.ordering_npi = claim.rendering_npi = claim.place_of_service = claim.frequency_code = None
+    claim.has_original_reference = False
+    claim.total_charge = None
+    claim.diagnosis_codes = ()
+    claim.locality = None
     claim.documented = DOCUMENTED
     claim.location = f"segment {seg}"
-    claim.billing_npi = billing_npi
+    claim.reader_findings = []
     return claim
 
 

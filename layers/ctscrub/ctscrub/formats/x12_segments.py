@@ -204,16 +204,35 @@ def _split(text: str, term: str) -> list[str]:
         # finds nothing still costs a full pass.
         if "\r" in text:
             text = text.replace("\r", "")
-        if "\n" in text:
-            text = text.replace("\n", "")
-        if not _indented(text, term):
+        boundary = term  # what stands between two segments in ``text``
+        lines = _split_lines(text, term) if "\n" in text else None
+        if lines is not None:
+            segments, boundary = lines, term + "\n"
+        else:
+            if "\n" in text:  # line breaks elsewhere than after the terminators: drop them all
+                text = text.replace("\n", "")
             segments = text.split(term)
+        # Whether a segment starts with a space or a tab (one-character scans where possible): then
+        # every segment is stripped.
+        if not (segments[0][:1] in (" ", "\t") or (boundary + " ") in text
+                or ("\t" in text and (boundary + "\t") in text)):
             # Empty segments ('~~') are rare: test for one in C before filtering in Python (all() only
             # tests each segment's length; '"" in segments' would compare each one with '').
             return segments if all(segments) else [p for p in segments if p]
+        return [p for p in (s.strip(_WS) for s in segments) if p]
     return [p for p in (s.strip(_WS) for s in text.split(term)) if p]
 
 
-def _indented(text: str, term: str) -> bool:
-    """Whether a segment starts with a space or a tab (checked with one-character scans where possible)."""
-    return text[:1] in (" ", "\t") or (term + " ") in text or ("\t" in text and (term + "\t") in text)
+def _split_lines(text: str, term: str) -> list[str] | None:
+    """Split ``text`` (no carriage return) where a terminator is followed by a line break, the usual layout.
+
+    The segments, when they are exactly what dropping every line break and splitting on the terminator
+    gives (``text`` then holds terminator and line break, and only that, between two segments); otherwise
+    None. Replacing the line breaks would copy the whole text; this check is one join and two scans.
+    """
+    segments = text.split(term + "\n")
+    first = segments[0]
+    if "\n" in first:  # the line break after the previous chunk's last terminator
+        segments[0] = first.replace("\n", "")
+    inside = "".join(segments)
+    return None if "\n" in inside or term in inside else segments
