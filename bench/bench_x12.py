@@ -6,7 +6,7 @@ On generated 837P files of N claims x 3 lines (bench/out/, regenerated when miss
 fresh subprocess (best of ``--repeat`` for times; peak RSS from ``VmHWM``):
 
 - floor: read the file in 64 KB chunks, decode, split into segments and each segment into elements
-  (the least any Python X12 reader must do);
+  (the least any Python X12 reader must do; ``bench/floor.py``);
 - reader: ``ctscrub.formats.open_reader`` producing every ``Claim``;
 - validate: ``ctscrub.pipeline.scrub`` (reader + pricing + every rule, what ``ctscrub validate`` runs)
   with the bundled reference data (``ctscrub.refdata.load_reference_data``) and a counting sink;
@@ -49,24 +49,14 @@ _CHILD = _PEAK + r"""
 import json, sys, time
 mode, path = sys.argv[1], sys.argv[2]
 out = {}
+sys.path.insert(0, sys.argv[3])
+from floor import read_and_split
 if mode != "floor":  # imports and reference data: once per process, not per file (bench/warm.py)
-    sys.path.insert(0, sys.argv[3])
     from warm import warm_process
     refdata, out["setup_cpu"] = warm_process()
 t0, c0 = time.perf_counter(), time.process_time()
 if mode == "floor":
-    import codecs
-    dec = codecs.getincrementaldecoder("utf-8")("replace")
-    segs = 0
-    rest = ""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 16):
-            text = rest + dec.decode(chunk)
-            cut = text.rfind("~")
-            parts = text[:cut].split("~")
-            rest = text[cut + 1:]
-            segs += len([p.strip().split("*") for p in parts])
-    out["segments"] = segs
+    out["segments"] = read_and_split(path)
 elif mode == "reader":
     from ctscrub.formats import open_reader
     with open(path, "rb") as fh:

@@ -6,8 +6,8 @@ CPU times on a shared machine move by tens of percent within minutes; the number
 executes does not (with ``PYTHONHASHSEED=0``, so set and dict layouts repeat). Each mode runs in a fresh
 interpreter under ``valgrind --tool=cachegrind`` twice: on FILE and on a baseline of one claim (the first
 claim of a CSV; the generated 1-claim 837P for X12), after the same one-time setup (``bench/warm.py``);
-the difference is the work per file. Modes: ``floor`` (X12 only: read, decode, split into segments and
-elements, as in ``bench_x12.py``), ``reader`` (every claim read) and ``validate`` (``scrub`` with a
+the difference is the work per file. Modes: ``floor`` (X12 only: ``bench/floor.py``, as in
+``bench_x12.py``), ``reader`` (every claim read) and ``validate`` (``scrub`` with a
 counting sink). Needs valgrind; takes about a minute per mode on the 10,000-claim 837P.
 """
 
@@ -28,19 +28,11 @@ PY = sys.executable
 _CHILD = r"""
 import sys
 mode, path = sys.argv[1], sys.argv[2]
-if mode == "floor":
-    import codecs
-    dec = codecs.getincrementaldecoder("utf-8")("replace")
-    rest = ""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 16):
-            text = rest + dec.decode(chunk)
-            cut = text.rfind("~")
-            parts = text[:cut].split("~")
-            rest = text[cut + 1:]
-            [p.strip().split("*") for p in parts]
-    raise SystemExit
 sys.path.insert(0, sys.argv[3])
+if mode == "floor":
+    from floor import read_and_split
+    read_and_split(path)
+    raise SystemExit
 from warm import warm_process
 refdata, _ = warm_process()
 if mode == "reader":
