@@ -60,7 +60,7 @@ def stage_seconds(path: Path) -> dict[str, float]:
                 rules = plan.for_claim(facts)  # runs the screen
                 t2 = clock()
                 spent["trigger screen"] += t2 - t1
-                prices = price_claim(claim, ctx.refdata, ctx)
+                prices = price_claim(claim, ctx.refdata, facts.ct_lines)
                 t3 = clock()
                 spent["pricing"] += t3 - t2
                 ctx.prices, ctx.facts = {p.line: p for p in prices}, facts

@@ -284,8 +284,7 @@ def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQ
     return _LineQuote(None, hit[0], hit[1], is_facility(ln.place_of_service, dos))
 
 
-def price_claim(claim: Claim, refdata: ReferenceData, ctx: Any = None,
-                ct_lines: list[ServiceLine] | None = None) -> list[LinePrice]:
+def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine] | None = None) -> list[LinePrice]:
     """One ``LinePrice`` per chest CT line of ``claim``; ``allowed`` is None where it cannot be known.
 
     ``ct_lines``: the claim's chest CT lines in line order, when the caller has them (the pipeline's facts).

@@ -104,7 +104,7 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
     # Every rule concerns chest CT lines (or the deleted G0297): other claims are read, indexed for
     # same-patient checks, and skip pricing and the rules entirely.
     if chest_ct or "G0297" in facts.codes:
-        prices = price_claim(claim, ctx.refdata, ctx, facts.ct_lines)
+        prices = price_claim(claim, ctx.refdata, facts.ct_lines)
         rules = plan.for_claim(facts)
         if rules:  # most claims meet no trigger
             ctx.prices = {p.line: p for p in prices}

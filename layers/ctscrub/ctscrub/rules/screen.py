@@ -242,10 +242,7 @@ def _same_day_bits(facts: ClaimFacts, ctx: RuleContext) -> dict[date, dict[str, 
             out[dos] = _NO_BITS
             continue
         day = tuple(codes)
-        date_class = memo.get(dos)
-        if date_class is None:
-            date_class = _date_class(dos, ctx)
-        key = ("day", day, date_class)
+        key = ("day", day, _date_class(dos, ctx))
         bits = memo.get(key)
         if bits is None:
             bits = _remember(memo, key, {code: _day_triggers(code, day, dos, ctx)
