@@ -15,14 +15,15 @@ from typing import Any
 
 import pytest
 from claimfactory import GOOD_NPI, OTHER_NPI, claim, line
-from ctscrub.model import Claim, Documentation, Payer, ServiceLine
+from ctscrub.model import CHEST_CT_CODES, Claim, Documentation, Payer, ServiceLine
 from ctscrub.payment import price_claim
 from ctscrub.pipeline import CollectingSink, ScrubOptions, scrub
 from ctscrub.refdata import ENV_DIR, load_reference_data
 from ctscrub.refdata.importers import import_file
+from ctscrub.refdata.types import MueLimit
 from ctscrub.rules import all_rules, registry
-from ctscrub.rules.coding import duplicate_line
-from ctscrub.rules.facts import ClaimFacts, claim_facts
+from ctscrub.rules.coding import duplicate_line, units_exceed_mue
+from ctscrub.rules.facts import ClaimFacts, Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, RulePlan, SeenLine, gate_of
 from ctscrub.screening_history import InMemoryScreeningHistory
 from refdata_fixtures import PTP_HEADER, PTP_ROWS, write
@@ -228,13 +229,11 @@ def test_the_screen_memo_stays_bounded_and_answers_the_same_when_it_is_emptied(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A hostile file of ever-new line kinds and same-day combinations cannot grow the per-upload memo,
     and emptying it mid-upload (date classes included) never changes a claim's triggers."""
-    from ctscrub.rules import screen
-
     rnd = random.Random(7)
     claims = [random_claim(rnd, n) for n in range(600)]
 
     def triggers(limit: int) -> tuple[list[int], int]:
-        monkeypatch.setattr(screen, "_MEMO_LIMIT", limit)
+        monkeypatch.setattr(registry, "_MEMO_LIMIT", limit)  # the bound of every memo stored in ctx.memo
         ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data())
         out, largest = [], 0
         for c in claims:
@@ -247,3 +246,27 @@ def test_the_screen_memo_stays_bounded_and_answers_the_same_when_it_is_emptied(
     bounded, largest = triggers(25)
     assert largest <= 25
     assert bounded == unbounded
+
+
+@pytest.mark.parametrize("adjudication", [2, 3])
+def test_the_units_trigger_sums_a_codes_units_that_day_under_a_per_day_limit(
+        monkeypatch: pytest.MonkeyPatch, adjudication: int) -> None:
+    """Under a per-day MUE (MAI 2 or 3) UNITS_EXCEED_MUE adds the units of a code across the patient's lines
+    that date. The screen sums them the same way: it triggers the rule on every claim where it fires, and on
+    no claim that merely bills a code twice within the limit (where it used to run the rule for nothing)."""
+    rd = load_reference_data()
+    per_day = MueLimit(code="any", units=2, adjudication=adjudication, rationale="test", dataset="test MUE")
+    monkeypatch.setattr(rd, "mue", lambda code, dos: per_day if code in CHEST_CT_CODES else None)
+    ctx = RuleContext(as_of=AS_OF, refdata=rd)
+    rnd = random.Random(adjudication)
+    fired = twice_within_limit = 0
+    for n in range(2000):
+        c = random_claim(rnd, n)
+        facts = ClaimFacts(c, ctx)
+        found = list(units_exceed_mue(c, ctx))
+        triggered = bool(facts.triggers & Trigger.UNITS)
+        assert triggered == bool(found), (n, [(ln.procedure_code, ln.units, ln.service_date) for ln in c.lines])
+        fired += bool(found)
+        twice_within_limit += not found and bool(facts.triggers & Trigger.SAME_CODE_TWICE)
+        _remember(c, ctx)
+    assert fired > 50 and twice_within_limit > 50  # both sides were exercised

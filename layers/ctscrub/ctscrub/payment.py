@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ctscrub.model import CHEST_CT_CODES, Claim, LinePrice, Payer, ServiceLine
+from ctscrub.model import Claim, LinePrice, Payer, ServiceLine
 from ctscrub.refdata.policy import policy_for
 from ctscrub.refdata.tables import NATIONAL, FeeSchedule, Gpci, GpciTable, OppsCapTable, PfsRow
 
@@ -188,24 +188,28 @@ def _fee_schedule_quote(claim: Claim, line: ServiceLine, comp: str,
     return (q, st) if q is not None else None
 
 
-def _mppr_ranks(lines: list[tuple[ServiceLine, Quote]]) -> dict[int, int]:
-    """Rank (1 = full payment) of each line's study among the same-date imaging studies of the claim.
+def _mppr_ranks(quoted: list[tuple[ServiceLine, _LineQuote]]) -> dict[int, int] | None:
+    """Rank (1 = full payment) of each line's study among the same-date imaging studies of the claim; None
+    when every line is the first study of its day.
 
     A study is one code on one date: its -26 and TC lines are the two halves of one study, not two. Repeats
     with 76/77 are separate sessions and are not reduced.
     """
-    ranked = [(ln, q) for ln, q in lines if q.row.mult == "4" and q.row.family == "88"
-              and "76" not in ln.modifiers and "77" not in ln.modifiers]
+    ranked = [(ln, lq.study_tc) for ln, lq in quoted if lq.study_tc is not None]
     if len(ranked) < 2:  # a lone study is the first of its day
-        return {ln.number: 1 for ln, _q in ranked}
+        return None
+    first = ranked[0][0]
+    dos, code = first.service_date, first.procedure_code
+    if all(ln.procedure_code == code and ln.service_date == dos for ln, _tc in ranked):
+        return None  # the halves or copies of one study (the usual multi-line claim)
     studies: dict[date, dict[str, Decimal]] = {}
-    for ln, q in ranked:
-        studies.setdefault(ln.service_date, {})[ln.procedure_code] = q.tc or Decimal(0)  # type: ignore[index]
+    for ln, tc in ranked:
+        studies.setdefault(ln.service_date, {})[ln.procedure_code] = tc  # type: ignore[index]
     rank_of: dict[tuple[date, str], int] = {}
     for day_key, codes in studies.items():
-        for i, code in enumerate(sorted(codes, key=lambda c: (-codes[c], c)), start=1):
-            rank_of[(day_key, code)] = i
-    return {ln.number: rank_of[(ln.service_date, ln.procedure_code)] for ln, _q in ranked}  # type: ignore[index]
+        for i, c in enumerate(sorted(codes, key=lambda c: (-codes[c], c)), start=1):
+            rank_of[(day_key, c)] = i
+    return {ln.number: rank_of[(ln.service_date, ln.procedure_code)] for ln, _tc in ranked}  # type: ignore[index]
 
 
 def _describe(setting: PriceSetting, comp: str, facility: bool, year: int) -> list[str]:
@@ -268,6 +272,7 @@ class _LineQuote:
     setting: PriceSetting | None = None
     facility: bool = False
     by_rank: dict[int, tuple[Decimal, str, str]] = field(default_factory=dict)
+    study_tc: Decimal | None = None  # not None: an imaging study ranked for MPPR by this TC amount
 
 
 def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQuote:
@@ -281,7 +286,10 @@ def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQ
         fs = _fee_schedule(refdata, dos)
         return _LineQuote(f"no PFS {dos.year} row for {ln.procedure_code}" if fs is not None
                           else f"no fee schedule loaded for {dos.year}")
-    return _LineQuote(None, hit[0], hit[1], is_facility(ln.place_of_service, dos))
+    q = hit[0]
+    ranked = q.row.mult == "4" and q.row.family == "88" and "76" not in ln.modifiers and "77" not in ln.modifiers
+    return _LineQuote(None, q, hit[1], is_facility(ln.place_of_service, dos),
+                      study_tc=(q.tc or Decimal(0)) if ranked else None)
 
 
 def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine] | None = None) -> list[LinePrice]:
@@ -293,14 +301,16 @@ def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine
     if cache is None:  # rule-test stand-ins have no per-upload cache
         cache = {}
     version_key = getattr(refdata, "version_key", None)  # rule-test stand-ins lack it: key on the date
+    payer, locality = claim.payer, claim.locality
+    day: object = _MISS  # the date ``version`` is the key of (a claim's lines usually share one)
+    version: object = None
     quoted: list[tuple[ServiceLine, _LineQuote]] = []
-    for ln in ct_lines if ct_lines is not None else claim.lines:
-        if ln.procedure_code not in CHEST_CT_CODES:
-            continue
+    for ln in ct_lines if ct_lines is not None else claim.chest_ct_lines():
         # A file has few kinds of chest CT line: each is priced once per upload, not once per line.
         dos = ln.service_date
-        key = (version_key(dos) if version_key is not None else dos, ln.procedure_code, ln.modifiers,
-               ln.place_of_service, claim.payer, claim.locality)
+        if dos is not day:
+            day, version = dos, (version_key(dos) if version_key is not None else dos)
+        key = (version, ln.procedure_code, ln.modifiers, ln.place_of_service, payer, locality)
         lq = cache.get(key)
         if lq is None:
             lq = _line_quote(claim, ln, refdata)
@@ -308,9 +318,7 @@ def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine
                 cache.clear()
             cache[key] = lq
         quoted.append((ln, lq))
-    ranks: dict[int, int] = {}
-    if len(quoted) > 1:
-        ranks = _mppr_ranks([(ln, lq.quote) for ln, lq in quoted if lq.quote is not None])
+    ranks = _mppr_ranks(quoted) if len(quoted) > 1 else None
     out: list[LinePrice] = []
     claim_id = claim.claim_id
     for ln, lq in quoted:
@@ -322,5 +330,6 @@ def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine
         if priced is None:
             priced = lq.by_rank[rank] = _amount_and_basis(claim, ln, lq.quote, lq.setting, rank,  # type: ignore[arg-type]
                                                           lq.facility)
-        out.append(LinePrice(claim_id, ln.number, ln.procedure_code, ln.modifiers, *priced))
+        allowed, basis, dataset = priced  # positional arguments: the call builds the object without a detour
+        out.append(LinePrice(claim_id, ln.number, ln.procedure_code, ln.modifiers, allowed, basis, dataset))
     return out

@@ -135,8 +135,9 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
     """Index the claim's lines by patient and date for the rules that compare across claims."""
     index = ctx.patient_day_lines
     claim_id, claim_rendering = claim.claim_id, claim.rendering_npi
+    patient = facts.patient_key()
     for dos, lines in facts.by_date.items():  # a claim's lines usually share one date
-        key = (facts.patient_key(), dos)
+        key = (patient, dos)
         group = index.get(key)
         if group is None:
             group = index[key] = []

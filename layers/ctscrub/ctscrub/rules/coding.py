@@ -15,12 +15,15 @@ from functools import cache
 from ctscrub.model import Claim, Finding, ServiceLine, Severity
 from ctscrub.refdata.policy import load_policy, policy_for
 from ctscrub.refdata.types import MueLimit, PtpEdit
-from ctscrub.rules.facts import ClaimFacts, Trigger, claim_facts
-from ctscrub.rules.registry import RuleContext, finding, rule
+from ctscrub.rules.facts import ClaimFacts, Peer, Trigger, claim_facts
+from ctscrub.rules.registry import RuleContext, SeenLine, finding, remember, rule
 
 DISTINCT_MODIFIERS = ("59", "XE", "XS", "XP", "XU")  # NCCI-associated "distinct service" modifiers
 REPEAT_MODIFIERS = ("76", "77")
+_DISTINCT_SET = frozenset(DISTINCT_MODIFIERS)
+_REPEAT_SET = frozenset(REPEAT_MODIFIERS)
 CONTRAST_PARTNER = {"71250": "71260", "71260": "71250"}  # without + with in one session = 71270
+_MISS = object()  # memo lookups: None is a valid answer
 
 
 # --- shared helpers ------------------------------------------------------------------------------
@@ -97,15 +100,19 @@ def contrast_combined(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         partner = CONTRAST_PARTNER.get(ln.procedure_code)
         if partner is None or ln.service_date is None:
             continue
-        prior = next((p for p in facts.peers(ln) if p.before and p.code == partner), None)
-        if prior is None:
+        # the first earlier line of the partner code; a loop, not next(genexpr): a generator per line costs
+        # more than the test (so in the same-day rules below)
+        for prior in facts.peers(ln):
+            if prior.before and prior.code == partner:
+                break
+        else:
             continue
         message = (
             f"Line {ln.number} bills {ln.procedure_code} and {prior.ref()} bills {partner} for the same patient "
             f"on {ln.service_date.isoformat()}: a chest CT without and then with contrast in one session is "
             f"billed as one study, 71270, not as 71250 plus 71260."
         )
-        if ln.has_modifier(*DISTINCT_MODIFIERS) or prior.has_modifier(*DISTINCT_MODIFIERS):
+        if not (_DISTINCT_SET.isdisjoint(ln.modifiers) and _DISTINCT_SET.isdisjoint(prior.modifiers)):
             yield finding(
                 "CONTRAST_COMBINED_REQUIRED", claim, ln,
                 message + " A distinct-service modifier says they were separate sessions.",
@@ -165,9 +172,6 @@ def contrast_mismatch(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 # --- PTP_BUNDLED ---------------------------------------------------------------------------------
 
 
-_DISTINCT_SET = frozenset(DISTINCT_MODIFIERS)
-
-
 def _ptp_verdict(edit: PtpEdit, column2_modifiers: tuple[str, ...]) -> Severity | None:
     """What a pair edit means for the column-2 line: an error, a warning (indicator unknown), or nothing."""
     indicator = edit.modifier_indicator
@@ -201,6 +205,18 @@ def _ptp_texts(edit: PtpEdit, col2_ref: str, col1_ref: str, col2_mods: tuple[str
             f"sessions documented in the record, add XE (or 59) to {col2_ref}.")
 
 
+def _pair_edit(ctx: RuleContext, column1: str, column2: str, dos: date, version: object) -> PtpEdit | None:
+    """``refdata.ptp_edit`` memoized per reference version of the date (``version``), not per date: the
+    refdata memo is keyed by date, and a file spans many dates but few versions."""
+    key = ("ptp", column1, column2, version)
+    hit = ctx.memo.get(key, _MISS)
+    if hit is _MISS:
+        hit = ctx.refdata.ptp_edit(column1, column2, dos)
+        if len(column1) + len(column2) <= 20:  # real codes have 5 characters: a hostile file's long values are not kept
+            remember(ctx.memo, key, hit)
+    return hit  # type: ignore[no-any-return]
+
+
 @rule("PTP_BUNDLED", when=Trigger.CODE_PAIR)
 def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """A column-2 code billed with its column-1 code the same date is denied unless the edit allows a bypass.
@@ -209,17 +225,18 @@ def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     line (the earlier claim is already reported) and names the other claim's line.
     """
     facts = claim_facts(claim, ctx)
-    ptp_edit = ctx.refdata.ptp_edit
+    version_key = getattr(ctx.refdata, "version_key", None)  # rule-test stand-ins lack it: use the date
     for ln in facts.ct_lines:
         dos = ln.service_date
         if dos is None:
             continue
+        version = version_key(dos) if version_key is not None else dos
         code = ln.procedure_code
         bundled_here = False
         for p in facts.peers(ln):
             if p.code == code:
                 continue
-            edit = None if bundled_here else ptp_edit(p.code, code, dos)
+            edit = None if bundled_here else _pair_edit(ctx, p.code, code, dos, version)
             if edit is not None:  # this line is column 2
                 severity = _ptp_verdict(edit, ln.modifiers)
                 if severity is None:
@@ -231,7 +248,7 @@ def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if p.same_claim:
                 continue  # the other line of this claim gets its own finding when it is column 2
-            edit = ptp_edit(code, p.code, dos)
+            edit = _pair_edit(ctx, code, p.code, dos, version)
             if edit is None:
                 continue
             severity = _ptp_verdict(edit, p.modifiers)  # the earlier claim's line is column 2
@@ -263,10 +280,16 @@ def unit_limit(ctx: RuleContext, code: str, dos: date | None) -> MueLimit | None
     return by_code.get(code)
 
 
+def day_units(ln: ServiceLine, facts: ClaimFacts) -> tuple[Decimal, list[Peer | SeenLine]]:
+    """The units of ``ln``'s code billed for the patient on its date (its own and its same-code peers'), and
+    those peers: what a per-day MUE is checked against (here and in the trigger screen)."""
+    same = [p for p in facts.peers(ln) if p.code == ln.procedure_code]
+    return ln.units + sum((p.units for p in same), Decimal(0)), same
+
+
 def _per_day_finding(claim: Claim, ctx: RuleContext, ln: ServiceLine, limit: MueLimit,
                      facts: ClaimFacts) -> Finding | None:
-    same = [p for p in facts.peers(ln) if p.code == ln.procedure_code]
-    total = ln.units + sum((p.units for p in same), Decimal(0))
+    total, same = day_units(ln, facts)
     if total <= limit.units:
         return None
     code, dos = ln.procedure_code, ln.service_date.isoformat() if ln.service_date else "the date of service"
@@ -323,17 +346,19 @@ def duplicate_line(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """Same patient, code, date and modifiers twice is an exact duplicate and denies, unless marked 76/77."""
     facts = claim_facts(claim, ctx)
     for ln in facts.ct_lines:
-        if ln.service_date is None or ln.has_modifier(*REPEAT_MODIFIERS):
+        if ln.service_date is None or (ln.modifiers and not _REPEAT_SET.isdisjoint(ln.modifiers)):
             continue
+        code = ln.procedure_code
         mods = sorted(ln.modifiers)
-        prior = next((p for p in facts.peers(ln)
-                      if p.before and p.code == ln.procedure_code and sorted(p.modifiers) == mods), None)
-        if prior is None:
+        for prior in facts.peers(ln):  # the first earlier line with the same code and modifiers
+            if prior.before and prior.code == code and sorted(prior.modifiers) == mods:
+                break
+        else:
             continue
         mod_text = "modifiers " + ", ".join(mods) if mods else "no modifiers"
         yield finding(
             "DUPLICATE_LINE", claim, ln,
-            f"Line {ln.number} repeats {prior.ref()}: same patient, {ln.procedure_code}, date "
+            f"Line {ln.number} repeats {prior.ref()}: same patient, {code}, date "
             f"{ln.service_date.isoformat()} and {mod_text}. An exact duplicate is denied.",
             f"Delete {line_ref(ln)} if the study was entered twice; if a second study was done that day, add 76 "
             f"(same physician) or 77 (another physician) to {line_ref(ln)}.",

@@ -65,7 +65,7 @@ class Trigger:
     CONTRAST_PAIR = 1 << 1  # 71250 with 71260 for the patient that date (CONTRAST_COMBINED_REQUIRED)
     CONTRAST_DOCUMENTED = 1 << 2  # documented contrast contradicts a chest CT code (CONTRAST_MISMATCH)
     CODE_PAIR = 1 << 3  # a pair edit between a chest CT line and another line that date (PTP_BUNDLED)
-    UNITS = 1 << 4  # units over the line limit, or the same code twice that date (UNITS_EXCEED_MUE)
+    UNITS = 1 << 4  # units over the line limit, or over a per-day limit for the patient that date (UNITS_EXCEED_MUE)
     SAME_CODE_TWICE = 1 << 5  # a chest CT code billed twice for the patient that date (DUPLICATE_LINE)
     MODIFIER_INVALID = 1 << 6
     MODIFIER_CONFLICT = 1 << 7  # 26 with TC, or 76 with 77

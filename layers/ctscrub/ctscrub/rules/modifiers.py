@@ -12,9 +12,9 @@ from typing import Any
 
 from ctscrub.model import Claim, Finding, ServiceLine
 from ctscrub.refdata.policy import load_policy, policy_for, policy_set
-from ctscrub.rules.coding import DISTINCT_MODIFIERS, REPEAT_MODIFIERS, first_of, line_ref, shown
-from ctscrub.rules.facts import Trigger, claim_facts
-from ctscrub.rules.registry import RuleContext, finding, rule
+from ctscrub.rules.coding import DISTINCT_MODIFIERS, REPEAT_MODIFIERS, line_ref, shown
+from ctscrub.rules.facts import ClaimFacts, Peer, Trigger, claim_facts
+from ctscrub.rules.registry import RuleContext, SeenLine, finding, rule
 
 _MODIFIER_FORMAT = re.compile(r"[A-Z0-9]{2}")
 
@@ -123,53 +123,71 @@ def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _dated_ct_lines_with(claim: Claim, wanted: tuple[str, ...]) -> Iterator[tuple[ServiceLine, str]]:
-    """Chest CT lines with a date of service that carry one of ``wanted``, with the first such modifier."""
-    for ln in claim.lines:
-        if ln.modifiers and ln.is_chest_ct and ln.service_date is not None:
-            mod = first_of(ln.modifiers, wanted)
-            if mod is not None:
-                yield ln, mod
+def _dated_ct_lines_with(facts: ClaimFacts, wanted: tuple[str, ...]) -> list[tuple[ServiceLine, str]]:
+    """Chest CT lines with a date of service that carry one of ``wanted``, with the first such modifier.
+
+    A list built in one loop, not a generator of ``first_of`` calls: the two rules below run on every
+    claim with such a modifier.
+    """
+    out = []
+    for ln in facts.ct_lines:
+        if ln.modifiers and ln.service_date is not None:
+            for mod in ln.modifiers:
+                if mod in wanted:
+                    out.append((ln, mod))
+                    break
+    return out
 
 
 @rule("REPEAT_WITHOUT_ORIGINAL", when=Trigger.REPEAT_MODIFIER)
 def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """76/77 mark a repeat: another line of the same code for the patient that date must bill the first study."""
-    for ln, mod in _dated_ct_lines_with(claim, REPEAT_MODIFIERS):
-        if any(p.code == ln.procedure_code for p in claim_facts(claim, ctx).peers(ln)):
-            continue
-        yield finding(
-            "REPEAT_WITHOUT_ORIGINAL", claim, ln,
-            f"Line {ln.number} bills {ln.procedure_code} with {mod} (repeat study), but no other "
-            f"{ln.procedure_code} is billed for this patient on {ln.service_date.isoformat()}: the first study of "
-            f"the day is billed without 76 or 77.",
-            f"Remove {mod} from {line_ref(ln)} if this was the only {ln.procedure_code} that day; if the first "
-            f"study is on another claim, check that it is billed.",
-        )
+    facts = claim_facts(claim, ctx)
+    for ln, mod in _dated_ct_lines_with(facts, REPEAT_MODIFIERS):
+        code = ln.procedure_code
+        for p in facts.peers(ln):  # a loop, not any(genexpr): a generator per line costs more than the test
+            if p.code == code:
+                break  # the first study of the day is billed
+        else:
+            yield finding(
+                "REPEAT_WITHOUT_ORIGINAL", claim, ln,
+                f"Line {ln.number} bills {code} with {mod} (repeat study), but no other {code} is billed for this "
+                f"patient on {ln.service_date.isoformat()}: the first study of the day is billed without 76 or 77.",
+                f"Remove {mod} from {line_ref(ln)} if this was the only {code} that day; if the first "
+                f"study is on another claim, check that it is billed.",
+            )
 
 
 @rule("DISTINCT_WITHOUT_PAIR", when=Trigger.DISTINCT_MODIFIER)
 def distinct_without_pair(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """59/X{EPSU} say a service is distinct from another procedure that date; never for a repeat of one code."""
-    for ln, mod in _dated_ct_lines_with(claim, DISTINCT_MODIFIERS):
-        peers = claim_facts(claim, ctx).peers(ln)
-        if any(p.code != ln.procedure_code for p in peers):
-            continue
-        if peers:
-            yield finding(
-                "DISTINCT_WITHOUT_PAIR", claim, ln,
-                f"Line {ln.number} uses {mod} on a repeat of {ln.procedure_code} ({peers[0].ref()} bills the same "
-                f"code that day): 59 and XE/XS/XP/XU mark a different procedure, never a repeat of the same code.",
-                f"Replace {mod} with 76 (same physician) or 77 (another physician) on {line_ref(ln)}.",
-            )
+    facts = claim_facts(claim, ctx)
+    for ln, mod in _dated_ct_lines_with(facts, DISTINCT_MODIFIERS):
+        peers = facts.peers(ln)
+        code = ln.procedure_code
+        for p in peers:  # a loop, not any(genexpr), as above
+            if p.code != code:
+                break  # another procedure that day: something to be distinct from
         else:
-            yield finding(
-                "DISTINCT_WITHOUT_PAIR", claim, ln,
-                f"Line {ln.number} uses {mod} (distinct service) on {ln.procedure_code}, but no other procedure is "
-                f"billed for this patient on {ln.service_date.isoformat()}: there is nothing for it to be distinct "
-                f"from.",
-                f"Remove {mod} from {line_ref(ln)}.",
-            )
+            yield _distinct_without_pair(claim, ln, mod, peers)
+
+
+def _distinct_without_pair(claim: Claim, ln: ServiceLine, mod: str, peers: list[Peer | SeenLine]) -> Finding:
+    code = ln.procedure_code
+    if peers:
+        return finding(
+            "DISTINCT_WITHOUT_PAIR", claim, ln,
+            f"Line {ln.number} uses {mod} on a repeat of {code} ({peers[0].ref()} bills the same "
+            f"code that day): 59 and XE/XS/XP/XU mark a different procedure, never a repeat of the same code.",
+            f"Replace {mod} with 76 (same physician) or 77 (another physician) on {line_ref(ln)}.",
+        )
+    return finding(
+        "DISTINCT_WITHOUT_PAIR", claim, ln,
+        f"Line {ln.number} uses {mod} (distinct service) on {code}, but no other procedure is "
+        f"billed for this patient on {ln.service_date.isoformat()}: there is nothing for it to be distinct "
+        f"from.",
+        f"Remove {mod} from {line_ref(ln)}.",
+    )
 
 
 def _reduced_service(ln: ServiceLine) -> tuple[str, str]:

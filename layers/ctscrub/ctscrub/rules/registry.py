@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from ctscrub.model import Claim, Finding, LinePrice, ServiceLine, Severity
 from ctscrub.rules.catalog import RULES
@@ -21,6 +21,8 @@ from ctscrub.rules.catalog import RULES
 if TYPE_CHECKING:
     from ctscrub.refdata import ReferenceData
     from ctscrub.rules.facts import ClaimFacts
+
+_V = TypeVar("_V")
 
 
 class ScreeningHistory(Protocol):
@@ -73,12 +75,25 @@ class RuleContext:
     prices: dict[int, LinePrice] = field(default_factory=dict)
     # Facts of the claim being checked (set by the pipeline around its rules; see rules/facts.py).
     facts: ClaimFacts | None = None
-    # Answers the trigger screen (rules/screen.py) reuses within the upload, bounded there.
+    # Answers the trigger screen (rules/screen.py) and the rules reuse within the upload (never patient
+    # data), bounded where they are stored (``remember`` for the rules).
     memo: dict[object, Any] = field(default_factory=dict)
 
     def price_of(self, line: ServiceLine) -> Decimal | None:
         p = self.prices.get(line.number)
         return p.allowed if p else None
+
+
+_MEMO_LIMIT = 1 << 15  # answers ``RuleContext.memo`` holds before it is emptied (bounds memory on hostile files)
+
+
+def remember(memo: dict[object, Any], key: object, value: _V) -> _V:
+    """Store one screen or rule answer in ``RuleContext.memo``; emptied when full, so a hostile file cannot
+    grow it."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 RuleFn = Callable[[Claim, RuleContext], Iterable[Finding]]

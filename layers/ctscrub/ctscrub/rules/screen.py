@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from itertools import count
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ctscrub.model import CHEST_CT_CODES, Claim, Payer, ServiceLine
 from ctscrub.refdata.policy import policy_for, policy_set
@@ -22,6 +21,7 @@ from ctscrub.rules.coding import (
     DISTINCT_MODIFIERS,
     REPEAT_MODIFIERS,
     contrast_problem,
+    day_units,
     ever_deleted,
     unit_limit,
 )
@@ -32,14 +32,13 @@ from ctscrub.rules.facts import ClaimFacts, Trigger
 from ctscrub.rules.modifiers import PAYMENT_MODIFIERS, facility_without_26, modifier_issue
 from ctscrub.rules.payment import charge_short_of, comparable_quote
 from ctscrub.rules.providers import blank, npi_valid
+from ctscrub.rules.registry import remember
 from ctscrub.rules.screening import LDCT, has_tobacco_dx, in_age_range, screen_lines, symptom_codes
 
 if TYPE_CHECKING:
     from ctscrub.rules.registry import RuleContext
 
 T = Trigger
-_V = TypeVar("_V")
-_MEMO_LIMIT = 1 << 15  # screen answers remembered per upload (bounds memory on hostile files)
 
 
 def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
@@ -70,44 +69,57 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     if known is None:
         known = _claim_providers(billing, ordering, rendering)
         if len(billing or "") + len(ordering or "") + len(rendering or "") <= 60:
-            _remember(memo, key, known)
+            remember(memo, key, known)
     provider_met, claim_ordering, claim_rendering = known
     met |= provider_met
     payer, locality = claim.payer, claim.locality
-    day_bits: dict[date, dict[str, int]] | None = None
+    day: date | None = None  # the date ``day_bits`` was looked up for (a claim's lines usually share one)
+    day_bits = _NO_BITS
+    checked = False  # the NPIs of a line are checked, and their triggers are in ``met``: ...
+    last_ordering: str | None = None  # ... those of the last line checked
+    last_rendering: str | None = None
     for ln in ct_lines:
         dos = ln.service_date
         date_class = memo.get(dos) if dos is not None else None
         if date_class is None and dos is not None:
             date_class = _date_class(dos, ctx)
-        # Everything that depends only on the line's own values, the claim's payer and locality and the
-        # reference versions in force on its date: memoized (a file has few distinct such lines).
+        # Everything that depends only on the line's own values (the key's first nine items), the claim's payer
+        # and locality and the reference versions in force on its date: memoized (a file has few such lines).
         end = ln.service_date_end
         key = (ln.procedure_code, ln.modifiers, date_class, end is None, ln.place_of_service, ln.diagnosis_codes,
                ln.diagnosis_pointers_invalid, ln.units, ln.documentation.contrast, payer, locality)
         hit = memo.get(key)
         if hit is None:
-            hit = _remember(memo, key, _line_triggers(ln, facts, ctx))
+            hit = remember(memo, key, _line_triggers(ln, facts, ctx, key[:9]))
         met |= hit[0]
         fee = hit[1]
         if fee is not None and charge_short_of(ln.charge, fee):
             met |= T.CHARGE_BELOW
-        npi = ln.ordering_npi
-        if not claim_ordering and blank(npi):
-            met |= T.NO_ORDERING
-        # most lines repeat the claim's providers: compare before stripping
-        if npi and npi != claim_ordering and (npi := npi.strip()) and npi != claim_ordering and not npi_valid(npi):
-            met |= T.NPI_INVALID
-        npi = ln.rendering_npi
-        if npi and npi != claim_rendering and (npi := npi.strip()) and npi != claim_rendering \
-                and not npi_valid(npi):
-            met |= T.NPI_INVALID
+        ordering, rendering = ln.ordering_npi, ln.rendering_npi
+        if not checked or ordering != last_ordering or rendering != last_rendering:  # lines repeat one pair
+            checked, last_ordering, last_rendering = True, ordering, rendering
+            if not claim_ordering and blank(ordering):
+                met |= T.NO_ORDERING
+            # most lines repeat the claim's providers: compare before stripping
+            npi = ordering
+            if npi and npi != claim_ordering and (npi := npi.strip()) and npi != claim_ordering \
+                    and not npi_valid(npi):
+                met |= T.NPI_INVALID
+            npi = rendering
+            if npi and npi != claim_rendering and (npi := npi.strip()) and npi != claim_rendering \
+                    and not npi_valid(npi):
+                met |= T.NPI_INVALID
         if end is not None and end > ctx.as_of:
             met |= T.DOS_FUTURE
         if dos is not None:
-            if day_bits is None:
-                day_bits = _same_day_bits(facts, ctx)
-            met |= day_bits[dos].get(ln.procedure_code, 0)
+            if day is None or dos != day:
+                day, day_bits = dos, _same_day_bits(facts, dos, date_class, ctx)
+            bits = day_bits.get(ln.procedure_code, 0)
+            if bits & _DAY_UNITS:  # the codes repeat under a per-day limit: the rule sums their units
+                bits ^= _DAY_UNITS
+                if _over_day_limit(ln, facts, ctx):
+                    bits |= T.UNITS
+            met |= bits
     return met
 
 
@@ -135,7 +147,7 @@ def _screening_triggers(claim: Claim, memo: dict[object, Any]) -> int:
         if hit is None:
             hit = (0 if has_tobacco_dx(claim, ln, policy) else T.LDCT_NO_TOBACCO) \
                 | (T.LDCT_SYMPTOMS if symptom_codes(ln, policy) else 0)
-            _remember(memo, key, hit)
+            remember(memo, key, hit)
         met |= hit
     return met
 
@@ -155,26 +167,34 @@ def _date_class(dos: date | None, ctx: RuleContext) -> object:
                filing_at_risk(dos, as_of, True), filing_at_risk(dos, as_of, False))
         hit = memo.get(cls)
         if hit is None:
-            hit = _remember(memo, cls, next(_CLASS_NUMBERS))
-        _remember(memo, dos, hit)
+            hit = remember(memo, cls, next(_CLASS_NUMBERS))
+        remember(memo, dos, hit)
     return hit
 
 
 _CLASS_NUMBERS = count()  # never reused, so a number stays unambiguous even after the memo is cleared
 
 
-def _remember(memo: dict[object, Any], key: object, value: _V) -> _V:
-    """Store one screen answer; the memo is emptied when full, so a hostile file cannot grow it."""
-    if len(memo) >= _MEMO_LIMIT:
-        memo.clear()
-    memo[key] = value
-    return value
-
-
-def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> tuple[int, Decimal | None]:
+def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext,
+                   line_key: tuple[object, ...]) -> tuple[int, Decimal | None]:
     """(triggers, Medicare fee schedule amount a positive charge must reach) of one chest CT line, from its
-    own values, the claim's payer and locality and the date of service: the memoized part of the screen."""
+    own values, the claim's payer and locality and the date of service: the memoized part of the screen.
+
+    ``line_key``: the line's own values in the screen's memo key. The triggers depend on the payer only
+    through Medicare and not on the locality (the amount does), so they are memoized on their own: a file
+    has far fewer kinds of line than (line, payer, locality) combinations.
+    """
     claim = facts.claim
+    medicare = claim.payer is Payer.MEDICARE
+    key = (line_key, medicare)
+    met = ctx.memo.get(key)
+    if met is None:
+        met = remember(ctx.memo, key, _line_flags(ln, medicare, ctx))
+    quoted = comparable_quote(claim, ln, ctx.refdata)
+    return met, (quoted[0].amount if quoted is not None else None)
+
+
+def _line_flags(ln: ServiceLine, medicare: bool, ctx: RuleContext) -> int:
     code, dos = ln.procedure_code, ln.service_date
     met = 0
     if ln.modifiers:
@@ -187,7 +207,7 @@ def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> tupl
     met |= _diagnosis_triggers(ln, ctx)
     if dos is not None and ln.service_date_end is None and dos > ctx.as_of:
         met |= T.DOS_FUTURE
-    if dos is not None and filing_at_risk(dos, ctx.as_of, claim.payer is Payer.MEDICARE):
+    if dos is not None and filing_at_risk(dos, ctx.as_of, medicare):
         met |= T.TIMELY_FILING
     contrast = ln.documentation.contrast
     if contrast and (contrast := contrast.strip().lower()) and contrast_problem(code, contrast) is not None:
@@ -195,8 +215,7 @@ def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> tupl
     limit = unit_limit(ctx, code, dos)
     if limit is not None and ln.units > limit.units:
         met |= T.UNITS
-    quoted = comparable_quote(claim, ln, ctx.refdata)
-    return met, (quoted[0].amount if quoted is not None else None)
+    return met
 
 
 def _documentation_triggers(facts: ClaimFacts) -> int:
@@ -204,9 +223,14 @@ def _documentation_triggers(facts: ClaimFacts) -> int:
     claim = facts.claim
     if not facts.ct_lines:
         return 0
-    if "beneficiary_name" in claim.documented and not claim.has_beneficiary_name:
+    documented = claim.documented
+    if "beneficiary_name" in documented and not claim.has_beneficiary_name:
         return T.DOCUMENTED
-    for check in _line_checks(claim.documented):
+    global _last_checks
+    last = _last_checks
+    if last[0] is not documented:  # a reader gives every claim of a file the same set
+        last = _last_checks = (documented, tuple(c for c in LINE_CHECKS if c.item in documented))
+    for check in last[1]:
         missing = check.missing
         for ln in facts.ct_lines:
             if missing(ln):
@@ -214,41 +238,41 @@ def _documentation_triggers(facts: ClaimFacts) -> int:
     return 0
 
 
-@lru_cache(maxsize=256)  # one documented set per file
-def _line_checks(documented: frozenset[str]) -> tuple[LineCheck, ...]:
-    return tuple(c for c in LINE_CHECKS if c.item in documented)
+# The last checklist set seen and its line checks (item names only, no patient data), as one tuple so a
+# reader never sees a set with another set's checks.
+_last_checks: tuple[frozenset[str], tuple[LineCheck, ...]] = (frozenset(), ())
 
 
 _NO_BITS: dict[str, int] = {}  # a date with one line: no same-day trigger (shared, read only)
+# Not a Trigger (the bit just above them): the code is billed twice that date under a per-day unit limit
+# (MAI 2 or 3). The memoized day answer does not know the lines' units, so the screen sums them.
+_DAY_UNITS = max(v for k, v in vars(Trigger).items() if k.isupper()) << 1
 
 
-def _same_day_bits(facts: ClaimFacts, ctx: RuleContext) -> dict[date, dict[str, int]]:
-    """For each date of the claim's lines, the same-day triggers of each chest CT code billed that date.
+def _same_day_bits(facts: ClaimFacts, dos: date, date_class: object, ctx: RuleContext) -> dict[str, int]:
+    """The same-day triggers of each chest CT code billed on ``dos`` (``date_class``: its ``_date_class``).
 
     The codes of a date are this claim's lines', then the earlier claims' lines the upload index still
-    holds; the answer depends only on them and the date's class, so it is memoized per (codes, class).
+    holds; the answer depends only on them (not their order) and the date's class, so it is memoized per
+    (sorted codes, class).
     """
-    memo = ctx.memo
+    lines = facts.by_date[dos]
     index = ctx.patient_day_lines
-    patient = facts.patient_key() if index else None
-    out: dict[date, dict[str, int]] = {}
-    for dos, lines in facts.by_date.items():
-        codes = [ln.procedure_code for ln in lines]
-        if patient is not None:
-            seen = index.get((patient, dos))
-            if seen:
-                codes.extend(s[2] for s in seen)  # SeenLine.code
-        if len(codes) < 2:
-            out[dos] = _NO_BITS
-            continue
-        day = tuple(codes)
-        key = ("day", day, _date_class(dos, ctx))
-        bits = memo.get(key)
-        if bits is None:
-            bits = _remember(memo, key, {code: _day_triggers(code, day, dos, ctx)
-                                         for code in set(day) if code in CHEST_CT_CODES})
-        out[dos] = bits
-    return out
+    seen = index.get((facts.patient_key(), dos)) if index else None
+    if not seen and len(lines) < 2:
+        return _NO_BITS
+    codes = [ln.procedure_code for ln in lines]
+    if seen:
+        codes.extend(s[2] for s in seen)  # SeenLine.code
+    codes.sort()
+    day = tuple(codes)
+    key = ("day", day, date_class)
+    memo = ctx.memo
+    bits = memo.get(key)
+    if bits is None:
+        bits = remember(memo, key, {code: _day_triggers(code, day, dos, ctx)
+                                     for code in set(day) if code in CHEST_CT_CODES})
+    return bits
 
 
 def _day_triggers(code: str, day: tuple[str, ...], dos: date | None, ctx: RuleContext) -> int:
@@ -256,7 +280,10 @@ def _day_triggers(code: str, day: tuple[str, ...], dos: date | None, ctx: RuleCo
     others.remove(code)  # the line itself
     met = 0
     if code in others:
-        met |= T.SAME_CODE_TWICE | T.UNITS  # a per-day unit limit adds the units of the same code
+        met |= T.SAME_CODE_TWICE
+        limit = unit_limit(ctx, code, dos)
+        if limit is not None and limit.adjudication in (2, 3):  # as units_exceed_mue: per day, else per line
+            met |= _DAY_UNITS
     partner = CONTRAST_PARTNER.get(code)
     if partner is not None and partner in others:
         met |= T.CONTRAST_PAIR
@@ -266,6 +293,12 @@ def _day_triggers(code: str, day: tuple[str, ...], dos: date | None, ctx: RuleCo
             met |= T.CODE_PAIR
             break
     return met
+
+
+def _over_day_limit(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext) -> bool:
+    """UNITS_EXCEED_MUE's per-day test: the units of ``ln``'s code that date exceed its per-day limit."""
+    limit = unit_limit(ctx, ln.procedure_code, ln.service_date)
+    return limit is not None and day_units(ln, facts)[0] > limit.units
 
 
 def _modifier_triggers(modifiers: tuple[str, ...], dos: date | None) -> int:
