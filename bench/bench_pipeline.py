@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from machine import describe_python
+
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 
@@ -186,7 +188,7 @@ def main() -> None:
     ap.add_argument("--skip-aws", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="validation runs; the fastest is reported")
     args = ap.parse_args()
-    print(f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores")
+    print(describe_python())
 
     t = import_times()
     ratio = t["import handler (app)"] / t["import boto3"]

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from machine import describe_python
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -164,8 +165,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-pyx12", action="store_true")
     args = ap.parse_args()
-    print(f"python {sys.version.split()[0]} on {os.uname().machine}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(describe_python())
     results: dict[int, dict[str, dict[str, float]]] = {}
     for n in args.sizes:
         path = bench_file(n)
@@ -201,6 +201,9 @@ def main() -> None:
                   f"cpu {p['cpu']:.1f} s, {int(p['claims']):,} claims, {int(p['lines']):,} lines, "
                   f"peak RSS {p['peak_rss_mb']:.0f} MB; on a 1-claim file (its one-time setup) cpu "
                   f"{one['cpu']:.2f} s, so {cpu:.1f} s per file")
+            peer = subprocess.run([str(PYX12), str(Path(__file__).with_name("machine.py"))], capture_output=True,
+                                  text=True).stdout.strip()
+            print(f"  pyx12 ran on {peer.split(' on ')[0]}")
             # The machine's speed drifts over minutes: time ours again right after pyx12's long run and compare
             # pyx12 (one run) with the median of all our runs, before and after it.
             after = run("validate", bench_file(small), args.repeat)
