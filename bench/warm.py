@@ -14,22 +14,17 @@ from typing import Any
 
 
 def warm_process() -> tuple[Any, float]:
-    """Import the pipeline, every rule family and reader, and load all bundled reference data and policy
-    tables; return the reference data and the CPU seconds it took."""
+    """Import the pipeline, every rule family and reader, load all reference data and policy tables and
+    freeze them, as the Lambda handler's init does; return the reference data and the CPU seconds it took."""
     start = time.process_time()
     import ctscrub.formats.csv_v1
     import ctscrub.formats.x12_837p
     import ctscrub.pipeline
     import ctscrub.rules.screen  # noqa: F401  (imported by the first chest CT claim otherwise)
-    from ctscrub.refdata import load_reference_data
-    from ctscrub.refdata.policy import POLICY_NAMES, load_policy
+    from ctscrub.refdata import load_reference_data, settle_process
     from ctscrub.rules import all_rules
 
     all_rules()
     refdata = load_reference_data()
-    for kind in ("pfs", "gpci", "oppscap", "icd10cm"):
-        for manifest in refdata.manifests(kind):
-            refdata.table(kind, manifest.effective_from)
-    for name in POLICY_NAMES:
-        load_policy(name)
+    settle_process(refdata)  # as the handler's Runtime does: parse every table, then freeze the process's objects
     return refdata, time.process_time() - start

@@ -233,3 +233,51 @@ def test_the_version_key_changes_where_a_cms_ptp_row_starts_or_ends(tmp_path: Pa
     assert rd.version_key(date(2026, 8, 1)) == rd.version_key(date(2026, 8, 14))
     assert rd.version_key(date(2026, 8, 14)) != rd.version_key(date(2026, 8, 15))
     assert rd.version_key(date(2026, 8, 15)) == rd.version_key(date(2026, 9, 30))  # (October 1 starts a new FY)
+
+
+def test_settle_process_parses_every_table_then_freezes_the_process_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Lambda init and the CLI call it before the first upload: every table is parsed (so no table is
+    built later inside an upload, out of the frozen set), a table that fails to parse is left for the upload
+    that uses it to fail on as before, and the process is frozen once, not again by a later call."""
+    import gc
+
+    import ctscrub.refdata as refdata_module
+    from ctscrub.refdata import settle_process, tables
+
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))  # never freeze the test process for real
+    monkeypatch.setattr(refdata_module, "_settled", False)
+    rd = load_reference_data()
+    loaded = rd._loaded
+    datasets = [ds for kind in loaded.by_kind.values() for ds in kind]
+    broken = datasets[0]
+    real = tables.TABLE_TYPES[broken.manifest.kind]
+
+    def fails_on_one(ds):  # type: ignore[no-untyped-def]
+        if ds is broken:
+            raise ValueError("unreadable table")
+        return real(ds)
+
+    monkeypatch.setitem(tables.TABLE_TYPES, broken.manifest.kind, fails_on_one)
+    settle_process(rd)
+    assert frozen == [1]
+    assert {id(ds) for ds in datasets} - {id(broken)} <= set(loaded._tables)
+    assert id(broken) not in loaded._tables
+    with pytest.raises(ValueError, match="unreadable table"):
+        loaded.table(broken)  # the upload that needs it fails as it did without settle_process
+    settle_process(rd)
+    assert frozen == [1]
+
+
+def test_two_dates_of_one_reference_version_share_their_answers() -> None:
+    """Answers are memoized by ``version_key``: two dates with the same year, fiscal year and versions in
+    force get one answer, computed once; a date in another fiscal year is asked again."""
+    rd = load_reference_data().for_upload()
+    assert rd.version_key(date(2026, 3, 2)) == rd.version_key(date(2026, 8, 20))
+    assert rd.version_key(date(2026, 3, 2)) != rd.version_key(date(2026, 10, 2))  # FY2027
+    assert rd.icd10_billable("R91.1", date(2026, 3, 2)) is True
+    assert len(rd._icd10_memo) == 1
+    assert rd.icd10_billable("R91.1", date(2026, 8, 20)) is True
+    assert len(rd._icd10_memo) == 1
+    rd.icd10_billable("R91.1", date(2026, 10, 2))
+    assert len(rd._icd10_memo) == 2

@@ -38,7 +38,8 @@ class Runtime:
         )
         from ctscrub.aws.handler_core import AwsClients, UploadProcessor
         from ctscrub.aws.settings import Settings
-        from ctscrub.refdata import load_reference_data
+        from ctscrub.refdata import load_reference_data, settle_process
+        from ctscrub.rules import all_rules
 
         self.settings = Settings.from_env()
         clients = AwsClients()
@@ -57,6 +58,16 @@ class Runtime:
         # keyed on bucket + key + versionId/ETag: a duplicate S3 delivery is processed once
         self.process = idempotent_function(data_keyword_argument="record", persistence_store=store,
                                            config=self.idempotency)(process)
+
+        # What every upload shares, loaded before the first one so it can be frozen out of the garbage
+        # collector's full collections (settle_process): the readers, the rule families (imported by the
+        # first upload otherwise), the parsed reference tables and policies.
+        import ctscrub.formats.csv_v1
+        import ctscrub.formats.x12_837p
+        import ctscrub.rules.screen  # noqa: F401
+
+        all_rules()
+        settle_process(load_reference_data())
 
 
 _generation = 0  # bumped by reset_runtime: every thread's cached Runtime becomes stale

@@ -65,14 +65,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace, out: io.TextIOBase) -> int:
     from ctscrub.pipeline import CollectingSink, ScrubOptions, scrub
-    from ctscrub.refdata import load_reference_data
+    from ctscrub.refdata import load_reference_data, settle_process
     from ctscrub.screening_history import InMemoryScreeningHistory
 
     path: Path = args.file
     if not path.is_file():
         print(f"ctscrub: {path}: no such file", file=sys.stderr)
         return 2
-    options = ScrubOptions(as_of=args.as_of or date.today(), refdata=load_reference_data(),
+    refdata = load_reference_data()
+    settle_process(refdata)  # nothing of the file exists yet: freeze what the process has loaded
+    options = ScrubOptions(as_of=args.as_of or date.today(), refdata=refdata,
                            default_locality=args.locality, screening_history=InMemoryScreeningHistory())
     sink = CollectingSink()
     extra_sinks = []

@@ -162,13 +162,15 @@ _MISS: Any = object()
 def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
     """The unreduced fee schedule amount of one chest CT line (no MPPR, no CT reduction), or None."""
     comp = component_of(line)
-    if line.service_date is None or comp is None:
+    dos = line.service_date
+    if dos is None or comp is None:
         return None
     cache: dict[object, Any] | None = getattr(refdata, "quote_cache", None)
-    if cache is None:
+    if cache is None:  # rule-test stand-ins (they have no version keys either)
         return _fee_schedule_quote(claim, line, comp, refdata)
-    # Pricing and CHARGE_BELOW_ALLOWED ask this for every chest CT line; a file has few distinct answers.
-    key = (line.service_date, claim.locality, line.procedure_code, comp, line.place_of_service)
+    # Pricing, the trigger screen and CHARGE_BELOW_ALLOWED ask this for every chest CT line; a file has few
+    # distinct answers. Keyed by the date's reference versions, not the date: a file spans many dates.
+    key = (refdata.version_key(dos), claim.locality, line.procedure_code, comp, line.place_of_service)
     hit = cache.get(key, _MISS)
     if hit is _MISS:
         hit = _fee_schedule_quote(claim, line, comp, refdata)

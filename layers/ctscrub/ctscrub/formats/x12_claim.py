@@ -251,7 +251,7 @@ class ClaimBuilder:
             self._billing_npi = None
             self._sub = self._pat = self._owner = None
         elif level == "22":
-            self._sub = _Person(self._seg())
+            self._sub = _Person(self._last - self._remaining())  # self._seg() inlined: one per claim
             self._pat = None
             self._owner = self._sub
         elif level == "23":
@@ -318,7 +318,7 @@ class ClaimBuilder:
         if len(els) < 6:
             els += _PAD
         claim_id = els[1].strip()
-        seg = self._seg()
+        seg = self._last - self._remaining()  # self._seg() inlined: one per claim
         self.claim = claim = _new_claim(claim_id or f"(no CLM01, segment {seg})", seg, self._billing_npi)
         self._zone = _CLAIM
         if not claim_id:
@@ -391,7 +391,7 @@ class ClaimBuilder:
 
     def _lx_known(self, lx01: tuple[str, int | None]) -> None:
         """LX01 as text and as a line number (None when it is not one)."""
-        seg = self._seg()
+        seg = self._last - self._remaining()  # self._seg() inlined: every line has an LX
         if self.claim is None:
             self._orphan(seg, "LX")
         elif self._pending_lx is not None:

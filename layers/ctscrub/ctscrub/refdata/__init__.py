@@ -9,6 +9,7 @@ covers it; among several, the latest effective date, then the latest import, win
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,8 +24,10 @@ BUNDLED_DIR = Path(__file__).resolve().parent / "data"
 ENV_DIR = "CTSCRUB_REFDATA_DIR"
 
 # Rules ask the same (codes, date of service) questions for most lines of an upload: answers are memoized
-# per upload view. The tables do not change during an upload; the bound keeps a hostile file's memory flat.
+# per upload view, by the date's ``version_key`` (a file spans many dates but few reference versions). The
+# tables do not change during an upload; the bound keeps a hostile file's memory flat.
 _MEMO_LIMIT = 1 << 16
+_KEPT_CODE = 16  # longest code a memo keeps (real codes have 5 to 8 characters): a hostile file's long values are not
 _MISS: Any = object()
 
 
@@ -61,9 +64,10 @@ class ReferenceData:
         # per-upload memo for pricing (settings by date and locality, line prices by signature)
         self.pricing_cache: dict[object, Any] = {}
         self.quote_cache: dict[object, Any] = {}  # payment.fee_schedule_quote answers, bounded by payment
-        self._icd10_memo: dict[tuple[str, date | None], bool | None] = {}
-        self._ptp_memo: dict[tuple[str, str, date | None], PtpEdit | None] = {}
-        self._mue_memo: dict[tuple[str, date | None], MueLimit | None] = {}
+        # answers by (codes, version_key(dos))
+        self._icd10_memo: dict[tuple[str, int | None], bool | None] = {}
+        self._ptp_memo: dict[tuple[str, str, int | None], PtpEdit | None] = {}
+        self._mue_memo: dict[tuple[str, int | None], MueLimit | None] = {}
         self._version_keys: dict[date, int] = {}
         self._versions: dict[tuple[object, ...], int] = {}
 
@@ -138,11 +142,12 @@ class ReferenceData:
 
     # ----- diagnosis codes -----
     def icd10_billable(self, code: str, dos: date | None) -> bool | None:
-        key = (code, dos)
+        key = (code, self.version_key(dos))
         hit = self._icd10_memo.get(key, _MISS)
         if hit is _MISS:  # a None answer has already noted the missing code set, so it can be reused
             hit = self._icd10_billable(code, dos)
-            _remember(self._icd10_memo, key, hit)
+            if len(code) <= _KEPT_CODE:
+                _remember(self._icd10_memo, key, hit)
         return hit  # type: ignore[no-any-return]
 
     def _icd10_billable(self, code: str, dos: date | None) -> bool | None:
@@ -168,11 +173,12 @@ class ReferenceData:
         loaded set does not list as column 1 (e.g. only one of CMS's four files was imported) fall back
         to the default edits.
         """
-        key = (column1, column2, dos)
+        key = (column1, column2, self.version_key(dos))
         hit = self._ptp_memo.get(key, _MISS)
         if hit is _MISS:
             hit = self._ptp_edit(column1, column2, dos)
-            _remember(self._ptp_memo, key, hit)
+            if len(column1) <= _KEPT_CODE and len(column2) <= _KEPT_CODE:
+                _remember(self._ptp_memo, key, hit)
         return hit  # type: ignore[no-any-return]
 
     def _ptp_edit(self, column1: str, column2: str, dos: date | None) -> PtpEdit | None:
@@ -187,11 +193,12 @@ class ReferenceData:
 
     def mue(self, code: str, dos: date | None) -> MueLimit | None:
         """The imported CMS MUE set covering ``dos``; without one, the policy-derived default limits."""
-        key = (code, dos)
+        key = (code, self.version_key(dos))
         hit = self._mue_memo.get(key, _MISS)
         if hit is _MISS:
             hit = self._mue(code, dos)
-            _remember(self._mue_memo, key, hit)
+            if len(code) <= _KEPT_CODE:
+                _remember(self._mue_memo, key, hit)
         return hit  # type: ignore[no-any-return]
 
     def _mue(self, code: str, dos: date | None) -> MueLimit | None:
@@ -291,4 +298,34 @@ def load_reference_data(extra_dir: Path | None = None) -> ReferenceData:
     return ReferenceData(loaded)
 
 
-__all__ = ["BUNDLED_DIR", "ENV_DIR", "ReferenceData", "load_reference_data"]
+_settled = False  # settle_process has frozen the process's objects
+
+
+def settle_process(refdata: ReferenceData) -> None:
+    """Process setup before the first upload: parse every table of ``refdata`` and read every policy table
+    (all kept for the life of the process), then, once per process, move every object alive at this point
+    out of the garbage collector's reach (``gc.freeze``).
+
+    Full collections during an upload otherwise traverse every module, function and reference table again.
+    Call it only where nothing of an upload exists yet (Lambda init, CLI start): an upload's objects must
+    never be frozen, as a warm container runs many uploads and frozen cycles are never freed. Tables and
+    policies hold no patient data.
+    """
+    global _settled
+    from ctscrub.refdata.policy import POLICY_NAMES, load_policy
+
+    for datasets in refdata._loaded.by_kind.values():
+        for ds in datasets:
+            try:
+                refdata._loaded.table(ds)
+            except Exception:  # noqa: S112  (an optimization must not change where a bad table fails)
+                continue  # left unparsed: the upload that uses it meets the same error as without this call
+    for name in POLICY_NAMES:
+        load_policy(name)
+    if not _settled:
+        _settled = True
+        gc.collect()  # what is garbage now must not be frozen
+        gc.freeze()
+
+
+__all__ = ["BUNDLED_DIR", "ENV_DIR", "ReferenceData", "load_reference_data", "settle_process"]
