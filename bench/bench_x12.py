@@ -10,8 +10,11 @@ fresh subprocess (best of ``--repeat`` for times; peak RSS from ``VmHWM``):
 - reader: ``ctscrub.formats.open_reader`` producing every ``Claim``;
 - validate: ``ctscrub.pipeline.scrub`` (reader + pricing + every rule, what ``ctscrub validate`` runs)
   with the bundled reference data (``ctscrub.refdata.load_reference_data``) and a counting sink;
-- peer: pyx12 4.0.0, in its own virtualenv (/work/pyx12-venv), walking the 2300 claim loops of the
-  smallest file (run once: it takes about a minute), and of a 1-claim file for its one-time setup.
+- peer: pyx12 4.0.0, in its own virtualenv, walking the 2300 claim loops of the smallest file (run once:
+  it takes about a minute), and of a 1-claim file for its one-time setup. The virtualenv is made from the
+  interpreter running this benchmark (``bench/out/pyx12-venv-3.13`` for 3.13, created on first use with
+  ``pip install pyx12==4.0.0``), so both sides run on the same Python; ``--pyx12-python`` names another.
+  (pyx12 runs 12-16% faster on pyenv's 3.13.0 than on its 3.11.7, measured here on 2026-11-28.)
 
 Reader and validate are timed per file: after the process's one-time imports and reference data load
 (``bench/warm.py``, printed next to them), as a warm Lambda container runs them; pyx12's time per file is
@@ -34,7 +37,6 @@ from machine import describe_python
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 PY = sys.executable
-PYX12 = Path("/work/pyx12-venv/bin/python")
 
 # VmHWM is this process's own peak; ru_maxrss would include a parent's peak inherited across fork.
 _PEAK = r"""
@@ -149,10 +151,24 @@ def run(mode: str, path: Path, repeat: int) -> dict[str, float]:
     return best
 
 
-def run_pyx12(path: Path) -> dict[str, float] | None:
-    if not PYX12.exists():
-        return None
-    r = subprocess.run([str(PYX12), "-c", _PYX12_CHILD, str(path)], capture_output=True, text=True)
+def pyx12_python(explicit: str | None) -> Path | None:
+    """The interpreter of pyx12's virtualenv: ``explicit``, or one made from this interpreter (same version)."""
+    if explicit:
+        return Path(explicit)
+    venv = OUT / f"pyx12-venv-{sys.version_info.major}.{sys.version_info.minor}"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        print(f"(creating {venv.relative_to(ROOT)} with pyx12 4.0.0 for the peer run)")
+        subprocess.run([PY, "-m", "venv", str(venv)], check=True)
+        r = subprocess.run([str(py), "-m", "pip", "install", "-q", "pyx12==4.0.0"], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"  pip could not install pyx12: {r.stderr.strip().splitlines()[-1] if r.stderr else r.returncode}")
+            return None
+    return py
+
+
+def run_pyx12(python: Path, path: Path) -> dict[str, float] | None:
+    r = subprocess.run([str(python), "-c", _PYX12_CHILD, str(path)], capture_output=True, text=True)
     if r.returncode != 0:
         print(f"  pyx12 failed: {r.stderr.strip().splitlines()[-1] if r.stderr else r.returncode}")
         return None
@@ -164,6 +180,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-pyx12", action="store_true")
+    ap.add_argument("--pyx12-python", help="the python of a virtualenv with pyx12 4.0.0 (default: made from this one)")
     args = ap.parse_args()
     print(describe_python())
     results: dict[int, dict[str, dict[str, float]]] = {}
@@ -190,10 +207,11 @@ def main() -> None:
         ms, mb_ = results[small]["validate"]["peak_rss_mb"], results[big]["validate"]["peak_rss_mb"]
         print(f"\npeak memory, validate: {mb_:.0f} MB on {big:,} claims vs {ms:.0f} MB on {small:,} claims = "
               f"{mb_ / ms:.2f}x (target: < 150 MB and <= 1.3x)")
-    if not args.skip_pyx12:
+    peer_python = None if args.skip_pyx12 else pyx12_python(args.pyx12_python)
+    if peer_python is not None:
         small = min(results)
-        p = run_pyx12(bench_file(small))
-        one = run_pyx12(bench_file(1))  # pyx12's own one-time setup (its X12 maps), as ours is left out
+        p = run_pyx12(peer_python, bench_file(small))
+        one = run_pyx12(peer_python, bench_file(1))  # pyx12's own one-time setup (its X12 maps), as ours is left out
         if p is not None and one is not None:
             v = results[small]["validate"]
             cpu, wall = p["cpu"] - one["cpu"], p["wall"] - one["wall"]
@@ -201,7 +219,7 @@ def main() -> None:
                   f"cpu {p['cpu']:.1f} s, {int(p['claims']):,} claims, {int(p['lines']):,} lines, "
                   f"peak RSS {p['peak_rss_mb']:.0f} MB; on a 1-claim file (its one-time setup) cpu "
                   f"{one['cpu']:.2f} s, so {cpu:.1f} s per file")
-            peer = subprocess.run([str(PYX12), str(Path(__file__).with_name("machine.py"))], capture_output=True,
+            peer = subprocess.run([str(peer_python), str(Path(__file__).with_name("machine.py"))], capture_output=True,
                                   text=True).stdout.strip()
             print(f"  pyx12 ran on {peer.split(' on ')[0]}")
             # The machine's speed drifts over minutes: time ours again right after pyx12's long run and compare
