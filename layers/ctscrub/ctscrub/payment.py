@@ -190,20 +190,14 @@ def _fee_schedule_quote(claim: Claim, line: ServiceLine, comp: str,
     return (q, st) if q is not None else None
 
 
-def _mppr_ranks(quoted: list[tuple[ServiceLine, _LineQuote]]) -> dict[int, int] | None:
-    """Rank (1 = full payment) of each line's study among the same-date imaging studies of the claim; None
-    when every line is the first study of its day.
+def _mppr_ranks(quoted: list[tuple[ServiceLine, _LineQuote]]) -> dict[int, int]:
+    """Rank (1 = full payment) of each ranked line's study among the same-date imaging studies of the claim
+    (``price_claim`` asks only for claims with two different studies).
 
     A study is one code on one date: its -26 and TC lines are the two halves of one study, not two. Repeats
     with 76/77 are separate sessions and are not reduced.
     """
     ranked = [(ln, lq.study_tc) for ln, lq in quoted if lq.study_tc is not None]
-    if len(ranked) < 2:  # a lone study is the first of its day
-        return None
-    first = ranked[0][0]
-    dos, code = first.service_date, first.procedure_code
-    if all(ln.procedure_code == code and ln.service_date == dos for ln, _tc in ranked):
-        return None  # the halves or copies of one study (the usual multi-line claim)
     studies: dict[date, dict[str, Decimal]] = {}
     for ln, tc in ranked:
         studies.setdefault(ln.service_date, {})[ln.procedure_code] = tc  # type: ignore[index]
@@ -307,6 +301,10 @@ def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine
     day: object = _MISS  # the date ``version`` is the key of (a claim's lines usually share one)
     version: object = None
     quoted: list[tuple[ServiceLine, _LineQuote]] = []
+    # MPPR ranks studies only when the claim has two different ones (code and date): the halves (-26, TC)
+    # or copies of one study, the usual multi-line claim, are each the first study of their day.
+    first_study: tuple[str, object] | None = None
+    two_studies = False
     for ln in ct_lines if ct_lines is not None else claim.chest_ct_lines():
         # A file has few kinds of chest CT line: each is priced once per upload, not once per line.
         dos = ln.service_date
@@ -320,7 +318,12 @@ def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine
                 cache.clear()
             cache[key] = lq
         quoted.append((ln, lq))
-    ranks = _mppr_ranks(quoted) if len(quoted) > 1 else None
+        if lq.study_tc is not None and not two_studies:
+            if first_study is None:
+                first_study = (ln.procedure_code, dos)
+            elif ln.procedure_code != first_study[0] or dos != first_study[1]:
+                two_studies = True
+    ranks = _mppr_ranks(quoted) if two_studies else None
     out: list[LinePrice] = []
     claim_id = claim.claim_id
     for ln, lq in quoted:
