@@ -23,7 +23,6 @@ REPEAT_MODIFIERS = ("76", "77")
 _DISTINCT_SET = frozenset(DISTINCT_MODIFIERS)
 _REPEAT_SET = frozenset(REPEAT_MODIFIERS)
 CONTRAST_PARTNER = {"71250": "71260", "71260": "71250"}  # without + with in one session = 71270
-_MISS = object()  # memo lookups: None is a valid answer
 
 
 # --- shared helpers ------------------------------------------------------------------------------
@@ -205,16 +204,19 @@ def _ptp_texts(edit: PtpEdit, col2_ref: str, col1_ref: str, col2_mods: tuple[str
             f"sessions documented in the record, add XE (or 59) to {col2_ref}.")
 
 
-def _pair_edit(ctx: RuleContext, column1: str, column2: str, dos: date, version: object) -> PtpEdit | None:
-    """``refdata.ptp_edit`` memoized per reference version of the date (``version``), not per date: the
-    refdata memo is keyed by date, and a file spans many dates but few versions."""
-    key = ("ptp", column1, column2, version)
-    hit = ctx.memo.get(key, _MISS)
-    if hit is _MISS:
-        hit = ctx.refdata.ptp_edit(column1, column2, dos)
-        if len(column1) + len(column2) <= 20:  # real codes have 5 characters: a hostile file's long values are not kept
+def _pair_edits(ctx: RuleContext, code: str, other: str, dos: date,
+                version: object) -> tuple[PtpEdit | None, PtpEdit | None]:
+    """(the edit with ``other`` as column 1 and ``code`` as column 2, the reverse edit): ``refdata.ptp_edit``
+    both ways in one memo entry per reference version of the date (``version``), not per date: the refdata
+    memo is keyed by date, and a file spans many dates but few versions."""
+    key = ("ptp pair", code, other, version)
+    hit: tuple[PtpEdit | None, PtpEdit | None] | None = ctx.memo.get(key)
+    if hit is None:
+        ptp_edit = ctx.refdata.ptp_edit
+        hit = (ptp_edit(other, code, dos), ptp_edit(code, other, dos))
+        if len(code) + len(other) <= 20:  # real codes have 5 characters: a hostile file's long values are not kept
             remember(ctx.memo, key, hit)
-    return hit  # type: ignore[no-any-return]
+    return hit
 
 
 @rule("PTP_BUNDLED", when=Trigger.CODE_PAIR)
@@ -236,8 +238,8 @@ def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         for p in facts.peers(ln):
             if p.code == code:
                 continue
-            edit = None if bundled_here else _pair_edit(ctx, p.code, code, dos, version)
-            if edit is not None:  # this line is column 2
+            edit, reverse = _pair_edits(ctx, code, p.code, dos, version)
+            if edit is not None and not bundled_here:  # this line is column 2
                 severity = _ptp_verdict(edit, ln.modifiers)
                 if severity is None:
                     continue
@@ -246,18 +248,15 @@ def ptp_bundled(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
                 yield finding("PTP_BUNDLED", claim, ln, message, fix, severity=severity, dataset=edit.dataset,
                               amount_at_stake=ctx.price_of(ln) if severity is Severity.ERROR else None)
                 continue
-            if p.same_claim:
+            if p.same_claim or reverse is None:
                 continue  # the other line of this claim gets its own finding when it is column 2
-            edit = _pair_edit(ctx, code, p.code, dos, version)
-            if edit is None:
-                continue
-            severity = _ptp_verdict(edit, p.modifiers)  # the earlier claim's line is column 2
+            severity = _ptp_verdict(reverse, p.modifiers)  # the earlier claim's line is column 2
             if severity is None:
                 continue
-            message, fix = _ptp_texts(edit, p.ref(), line_ref(ln), p.modifiers, severity)
+            message, fix = _ptp_texts(reverse, p.ref(), line_ref(ln), p.modifiers, severity)
             yield finding("PTP_BUNDLED", claim, ln, message,
                           fix + f" The column-2 line is on claim {p.claim_id}: correct or void that claim.",
-                          severity=severity, dataset=edit.dataset)
+                          severity=severity, dataset=reverse.dataset)
 
 
 # --- UNITS_EXCEED_MUE ----------------------------------------------------------------------------
@@ -348,13 +347,14 @@ def duplicate_line(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     for ln in facts.ct_lines:
         if ln.service_date is None or (ln.modifiers and not _REPEAT_SET.isdisjoint(ln.modifiers)):
             continue
-        code = ln.procedure_code
-        mods = sorted(ln.modifiers)
-        for prior in facts.peers(ln):  # the first earlier line with the same code and modifiers
-            if prior.before and prior.code == code and sorted(prior.modifiers) == mods:
+        code, modifiers = ln.procedure_code, ln.modifiers
+        for prior in facts.peers(ln):  # the first earlier line with the same code and modifiers (in any order)
+            if prior.before and prior.code == code \
+                    and (prior.modifiers == modifiers or sorted(prior.modifiers) == sorted(modifiers)):
                 break
         else:
             continue
+        mods = sorted(modifiers)
         mod_text = "modifiers " + ", ".join(mods) if mods else "no modifiers"
         yield finding(
             "DUPLICATE_LINE", claim, ln,

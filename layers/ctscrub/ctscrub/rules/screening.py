@@ -60,14 +60,21 @@ def symptom_codes(ln: ServiceLine, policy: dict[str, Any]) -> list[str]:
     return [c for c in dict.fromkeys(ln.diagnosis_codes) if c.startswith(prefixes)]
 
 
-def screen_lines(claim: Claim) -> Iterator[tuple[ServiceLine, date, dict[str, Any]]]:
-    """The claim's 71271 lines that have a date of service covered by the LDCT policy table."""
+def screen_lines(claim: Claim) -> list[tuple[ServiceLine, date, dict[str, Any]]]:
+    """The claim's 71271 lines that have a date of service covered by the LDCT policy table.
+
+    A list built in one loop, not a generator: the trigger screen and three rules ask for it on every
+    claim with a 71271.
+    """
+    out = []
     for ln in claim.lines:
-        if ln.procedure_code != LDCT or ln.service_date is None:
-            continue
-        policy = policy_for("ldct", ln.service_date)
-        if policy is not None:
-            yield ln, ln.service_date, policy
+        if ln.procedure_code == LDCT:
+            dos = ln.service_date
+            if dos is not None:
+                policy = policy_for("ldct", dos)
+                if policy is not None:
+                    out.append((ln, dos, policy))
+    return out
 
 
 @rule("LDCT_AGE", when=Trigger.LDCT_AGE)
@@ -163,7 +170,7 @@ def ldct_frequency(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """
     if claim.frequency_code == VOID_FREQUENCY:
         return
-    screens = list(screen_lines(claim))
+    screens = screen_lines(claim)  # a fresh list: sorted in place below
     if not screens:
         return
     if len(screens) > 1:
@@ -172,7 +179,8 @@ def ldct_frequency(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     previous = history.previous_screens(claim) if history is not None else []
     accepted: dict[date, int] = {}  # this claim's screens that passed, date -> line number
     for ln, dos, policy in screens:
-        last = _last_before([*previous, *accepted], dos)
+        # most beneficiaries have no earlier screen: nothing to look through then
+        last = _last_before([*previous, *accepted], dos) if previous or accepted else None
         eligible = next_eligible(last, policy["frequency_full_months"]) if last is not None else None
         if last is not None and eligible is not None and dos < eligible:
             where = f"on line {accepted[last]} of this claim" if last in accepted else "on a claim already processed"
