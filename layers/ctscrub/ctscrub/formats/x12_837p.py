@@ -50,8 +50,7 @@ class Reader:
                 # A segment read before (most of a claim's): apply what it said, without splitting it again.
                 known = recall(text)
                 if known is not None:
-                    apply, value = known
-                    apply(builder, value)  # never a claim closed: no HL or CLM is kept
+                    known(builder)  # never a claim closed: no HL or CLM is kept
                     continue
                 els = text.split(elem)
                 handler = body(els[0])

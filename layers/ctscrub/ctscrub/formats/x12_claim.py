@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, TypeVar
+from types import MethodType
+from typing import TypeVar
 
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
@@ -30,6 +31,7 @@ _POINTER_INDEX = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer 
 _PICK_NONE = itemgetter(slice(0))  # the picker of pointers that are resolved one by one (never called)
 _MEDICARE, _COMMERCIAL = Payer.MEDICARE, Payer.COMMERCIAL  # module constants: no enum lookup per claim
 _new_object = object.__new__  # Claim and ServiceLine are built field by field (see _new_claim)
+_NO_CLM05 = (None, None)  # place of service and frequency code of a claim without CLM05
 _PAD = [""] * 10  # appended to a short segment so optional trailing elements read as ''
 # The memo of segments already read (``ClaimBuilder.known``): at most this many entries (emptied when full)
 # of segments at most this long (real ones are under 100 characters), so it stays small whatever the file holds.
@@ -37,14 +39,20 @@ _MEMO_MAX = 8192
 _MEMO_MAX_TEXT = 256
 # NM1 entities whose segment names a provider, payer or submitter, never a patient: only these are memoized.
 _NOT_A_PATIENT = frozenset({"85", "87", "82", "DK", "DN", "DQ", "77", "PR", "40", "41"})
+_PROVIDERS_READ = frozenset({"85", "82", "DK", "DN"})  # the NM1 entities _provider_known reads; it ignores the others
 
 _T = TypeVar("_T")
 
 SegmentHandler = Callable[[list[str], str], Claim | None]
-# What a segment read before said, and the handler part that applies it: ``apply(builder, value)``. The
-# function, not a bound method: the builder's memo must not refer back to the builder (a reference cycle
-# would keep the last patient's data in memory until a full garbage collection).
-Known = tuple[Callable[["ClaimBuilder", Any], None], Any]
+# What a segment read before said, bound to the handler part that applies it: ``known(builder)`` calls
+# ``apply(value, builder)`` (a MethodType whose ``__self__`` is the value: one call, no tuple to unpack per
+# segment). It never refers to the builder: a reference cycle would keep the last patient's data in memory
+# until a full garbage collection.
+Known = Callable[["ClaimBuilder"], object]
+# What applying a PRV, a PER or an NM1 of no entity _provider_known reads does: nothing. Any builtin of one
+# argument without side effects would do (``callable`` returns a bool): a C function costs less to call than
+# a Python one, and these are two of a claim's segments.
+_IGNORE: Known = callable
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +69,8 @@ class _Pointers:
     pick: Callable[[tuple[str, ...]], tuple[str, ...]]
 
 
-# An LX: its segment number, and LX01 as text and as a line number (None when it is not one).
-_LX = tuple[int, tuple[str, int | None]]
+# An LX: LX01 as text and as a line number (None when it is not one).
+_LX01 = tuple[str, int | None]
 # One SV1 as read: code, modifiers, charge, units (None when not positive), place of service, SV107 pointers.
 _LineFields = tuple[str, tuple[str, ...], Decimal | None, Decimal | None, str | None, _Pointers | None]
 
@@ -83,14 +91,24 @@ class _Person:
     payer_type: str | None = None
     issues: tuple[str, ...] = ()  # a tuple, not a list: no default_factory call per HL (rarely any issue)
 
+    def restart(self, segment: int) -> None:
+        """Become the person of a new loop at ``segment``, with nothing read yet.
+
+        The builder reuses its subscriber and patient objects from one HL to the next (nothing else refers
+        to them, and close() has copied what the claim needs): a method call costs far less than a new object.
+        """
+        self.segment = segment
+        self.last = self.first = self.member_id = self.birth_date = self.payer_type = None
+        self.issues = ()
+
 
 class ClaimBuilder:
     """Builds claims from the segments fed to ``handlers()``, one segment at a time.
 
     Most segments of a claim repeat verbatim across a file (the same procedure, charge and pointers; the
     same diagnoses, date of service, line number, filing indicator, ordering and rendering providers).
-    ``known`` maps the text of such a segment, once read, to what it says and the handler part that
-    applies it to the current claim: the reader looks a segment up there before splitting it, and a hit
+    ``known`` maps the text of such a segment, once read, to what it says bound to the handler part that
+    applies it to the current claim (see Known): the reader looks a segment up there before splitting it, and a hit
     skips the split and the parsing. An entry is stored only for a segment read without any problem
     (what it says then depends on its text alone), never for one that may identify a patient (NM1 of a
     subscriber or patient, DMG, CLM, REF, an SBR with a policy number), and ``known`` is emptied when the
@@ -99,16 +117,18 @@ class ClaimBuilder:
     """
 
     # Slots: attribute reads and writes on the builder are most of the per-segment work.
-    __slots__ = ("_alt_comp", "_billing_npi", "_claim_ordering", "_claim_ordering_dk", "_claim_rendering", "_delims",
-                 "_dx", "_dx_overflow", "_file_findings", "_hl_level", "_issues", "_last", "_line", "_line_has_dk",
-                 "_lines", "_owner", "_pat", "_pending_lx", "_pointers", "_remaining", "_saw_line", "_sub", "_zone",
-                 "claim", "known")
+    __slots__ = ("_alt_comp", "_billing_npi", "_claim_ordering", "_claim_ordering_dk", "_claim_rendering", "_clm05",
+                 "_delims", "_dx", "_dx_overflow", "_file_findings", "_hl_level", "_issues", "_last", "_line",
+                 "_line_has_dk", "_lines", "_lx_seg", "_owner", "_pat", "_pending_lx", "_pointers", "_remaining",
+                 "_saw_line", "_sub", "_zone", "claim", "known")
 
     def __init__(self, file_findings: list[Finding]) -> None:
         self._file_findings = file_findings
         self._delims: Delimiters | None = None
         self._alt_comp: str | None = None  # component separator the body uses when ISA16 is wrong
         self.known: dict[str, Known] = {}  # emptied, never replaced: the reader holds its ``get``
+        # CLM05 text -> (place of service, frequency code): the same few values on every claim of a file.
+        self._clm05: dict[str, tuple[str | None, str | None]] = {}
         self._remaining: Callable[[], int] = int  # no segment fed yet (int() is 0)
         self._last = 0
         self.reset()
@@ -123,17 +143,22 @@ class ClaimBuilder:
         self._pat: _Person | None = None
         self._owner: _Person | None = None
         self._zone = _NONE
-        self._saw_line = False  # an LX or SV1 was seen in this claim
+        # An LX or SV1 that left no line in ``_lines`` was seen in this claim (a claim has lines when either).
+        self._saw_line = False
         self._lines: list[ServiceLine] = []  # readable lines of the open claim
         self._pointers: list[_Pointers | None] = []  # their SV107 pointers (None: no SV107)
-        self._line: ServiceLine | None = None  # the line that NM1/DTP/REF segments now belong to
+        # The line that NM1/DTP/REF segments now belong to: None whenever the zone is not _LINE, so a line's
+        # segments test this alone.
+        self._line: ServiceLine | None = None
         self._line_has_dk = False  # its ordering provider came from 2420E (DK), which 2420F (DN) does not replace
-        self._pending_lx: _LX | None = None  # an LX still waiting for its SV1
+        self._pending_lx: _LX01 | None = None  # an LX still waiting for its SV1 (as remembered: no tuple per line)
+        self._lx_seg = 0  # its segment number
         self._issues: list[tuple[str, str, ServiceLine | None]] = []
         self._claim_ordering: str | None = None
         self._claim_ordering_dk: str | None = None
         self._claim_rendering: str | None = None
-        self._dx: list[str] = []
+        # A tuple, extended by concatenation: a claim's one HI is then its codes as read, no list nor copy.
+        self._dx: tuple[str, ...] = ()
         self._dx_overflow = False
 
     def read_from(self, remaining: Callable[[], int], last: int) -> None:
@@ -156,6 +181,7 @@ class ClaimBuilder:
     def _set_alt_comp(self, alt: str | None) -> None:
         self._alt_comp = alt
         self.known.clear()  # what it holds was read with other separators
+        self._clm05.clear()
 
     # -- component separator -------------------------------------------------------------------------
     def _split(self, value: str, candidate_at: int) -> list[str]:
@@ -185,14 +211,18 @@ class ClaimBuilder:
                 return value.split(ch)
         return [value]
 
-    def _remember(self, text: str, apply: Callable[[ClaimBuilder, _T], None], value: _T) -> None:
+    def _remember(self, text: str, apply: Callable[[_T, ClaimBuilder], None], value: _T) -> None:
         """Keep what segment ``text`` says (``value``) for its next sight; see the class docstring."""
+        self._keep(text, MethodType(apply, value))
+
+    def _keep(self, text: str, known: Known) -> None:
+        """Keep ``known`` for the next sight of segment ``text``, within the memo's bounds."""
         if len(text) > _MEMO_MAX_TEXT:
             return
-        known = self.known
-        if len(known) >= _MEMO_MAX:
-            known.clear()
-        known[text] = (apply, value)
+        memo = self.known
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[text] = known
 
     # -- problems ------------------------------------------------------------------------------------
     def _issue(self, message: str, suggestion: str = _FIX, line: ServiceLine | None = None) -> None:
@@ -206,7 +236,7 @@ class ClaimBuilder:
         PER neither, but their handler remembers them (see the class docstring). Handlers pad a short
         element list in place (``els += _PAD``) so optional trailing elements read as ''. A handler of a
         segment that can be remembered reads it, remembers it when it may, then applies it with the same
-        ``*_known`` method a later sight of the same text goes to.
+        ``*_known`` function a later sight of the same text goes to.
         """
         return {"LX": self._lx, "SV1": self._sv1, "DTP": self._dtp, "REF": self._ref, "NM1": self._nm1,
                 "CLM": self._clm, "HI": self._hi, "HL": self._hl, "SBR": self._sbr, "DMG": self._dmg,
@@ -214,7 +244,7 @@ class ClaimBuilder:
 
     def _unread(self, els: list[str], text: str) -> None:
         """PRV, PER: nothing the scrubber reads, and never a patient's: remembered, so not split again."""
-        self._remember(text, _ignore, None)
+        self._keep(text, _IGNORE)
 
     def _sv2(self, els: list[str], text: str) -> None:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
@@ -229,16 +259,10 @@ class ClaimBuilder:
     def _sbr(self, els: list[str], text: str) -> None:
         if len(els) < 10:
             els += _PAD
-        payer_type = els[9].strip() or None
+        payer_type = els[9].strip()  # '' rather than None: what is remembered is never None (see Known)
         if not els[3]:  # SBR03, a group or policy number, may identify the subscriber: such an SBR is not kept
-            self._remember(text, ClaimBuilder._sbr_known, payer_type)
-        self._sbr_known(payer_type)
-
-    def _sbr_known(self, payer_type: str | None) -> None:
-        if self.claim is not None:
-            self._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
-        elif self._hl_level == "22" and self._sub is not None:
-            self._sub.payer_type = payer_type
+            self._remember(text, _sbr_known, payer_type)
+        _sbr_known(payer_type, self)
 
     def _hl(self, els: list[str], text: str) -> Claim | None:
         done = self.close() if self.claim is not None else None
@@ -246,17 +270,26 @@ class ClaimBuilder:
             els += _PAD
         level = els[3]
         self._hl_level = level
-        self._zone = _NONE
+        self._zone = _NONE  # no line to clear: there is none without a claim, and close() cleared it
         if level == "20":
             self._billing_npi = None
             self._sub = self._pat = self._owner = None
         elif level == "22":
-            self._sub = _Person(self._last - self._remaining())  # self._seg() inlined: one per claim
+            seg = self._last - self._remaining()  # self._seg() inlined: one per claim
+            sub = self._sub
+            if sub is None:
+                self._sub = sub = _Person(seg)
+            else:
+                sub.restart(seg)
             self._pat = None
-            self._owner = self._sub
+            self._owner = sub
         elif level == "23":
-            self._pat = _Person(self._seg())
-            self._owner = self._pat
+            pat = self._pat
+            if pat is None:
+                self._pat = pat = _Person(self._seg())
+            else:
+                pat.restart(self._seg())
+            self._owner = pat
         return done
 
     def _nm1(self, els: list[str], text: str) -> None:
@@ -264,41 +297,18 @@ class ClaimBuilder:
             els += _PAD
         entity = els[1]
         if entity in _NOT_A_PATIENT:
+            if entity not in _PROVIDERS_READ:  # the payer, submitter, receiver ...: nothing to read (and apply)
+                self._keep(text, _IGNORE)
+                return
             provider = entity, _npi(els)
-            self._remember(text, ClaimBuilder._provider_known, provider)
-            self._provider_known(provider)
+            self._remember(text, _provider_known, provider)
+            _provider_known(provider, self)
         elif self._zone == _NONE:
             if entity == "IL" and self._hl_level == "22" and (sub := self._sub) is not None:
                 sub.last, sub.first = els[3].strip() or None, els[4].strip() or None
                 sub.member_id = els[9].strip() or None
             elif entity == "QC" and self._hl_level == "23" and (pat := self._pat) is not None:
                 pat.last, pat.first = els[3].strip() or None, els[4].strip() or None
-
-    def _provider_known(self, provider: tuple[str, str | None]) -> None:
-        """An NM1 that names no patient: (NM101 entity, NPI or None)."""
-        entity, npi = provider
-        zone = self._zone
-        if zone == _NONE:
-            if entity == "85" and self._hl_level == "20":
-                self._billing_npi = npi
-        elif zone == _LINE:
-            line = self._line
-            if line is None:
-                return
-            if entity == "82":
-                line.rendering_npi = npi
-            elif entity == "DK":
-                line.ordering_npi = npi
-                self._line_has_dk = True
-            elif entity == "DN" and not self._line_has_dk:
-                line.ordering_npi = npi
-        elif zone == _CLAIM:
-            if entity == "DN":
-                self._claim_ordering = npi
-            elif entity == "DK":
-                self._claim_ordering_dk = npi
-            elif entity == "82":
-                self._claim_rendering = npi
 
     def _dmg(self, els: list[str], text: str) -> None:
         if self._zone != _NONE:
@@ -325,44 +335,43 @@ class ClaimBuilder:
             self._issue(f"CLM at segment {seg} has no CLM01 claim identifier.",
                         "Put the patient control number in CLM01.")
         raw_total = els[2]
-        claim.total_charge = amount(raw_total)
-        if claim.total_charge is None:
+        claim.total_charge = total = amount(raw_total)
+        if total is None:
             self._issue(f"CLM02 total charge at segment {seg} is {'missing' if not raw_total else 'not a number'}.",
                         "Put the claim total (the sum of the SV102 line charges) in CLM02.")
         clm05 = els[5]
-        if clm05:
-            parts = self._split(clm05, 2)
-            claim.place_of_service = parts[0].strip() or None
-            claim.frequency_code = parts[2].strip() or None if len(parts) > 2 else None
-        if claim.place_of_service is None:
+        pos_freq = (self._clm05.get(clm05) or self._read_clm05(clm05)) if clm05 else _NO_CLM05
+        claim.place_of_service, claim.frequency_code = pos_freq
+        if pos_freq[0] is None:
             self._issue(f"CLM05-1 place of service is missing at segment {seg}.",
                         "Put the place of service code in CLM05-1.")
         return done
 
+    def _read_clm05(self, clm05: str) -> tuple[str | None, str | None]:
+        """CLM05 -> (place of service, frequency code), remembered when read with no change of separator."""
+        alt = self._alt_comp
+        parts = self._split(clm05, 2)
+        pos_freq = parts[0].strip() or None, parts[2].strip() or None if len(parts) > 2 else None
+        if len(clm05) <= _MEMO_MAX_TEXT and self._alt_comp is alt:
+            if len(self._clm05) >= _MEMO_MAX:
+                self._clm05.clear()
+            self._clm05[clm05] = pos_freq
+        return pos_freq
+
     def _hi(self, els: list[str], text: str) -> None:
         if self.claim is None:  # nothing is read (nor remembered): _hi_known reports the HI and returns
-            self._hi_known(())
+            _hi_known((), self)
             return
         alt = self._alt_comp
         codes, bad = self._read_hi(els)
         if not bad and self._alt_comp is alt:
-            self._remember(text, ClaimBuilder._hi_known, codes)
-        self._hi_known(codes)
+            self._remember(text, _hi_known, codes)
+        _hi_known(codes, self)
         if bad:
             where = ", ".join(f"HI{p:02d}" for p in bad)
             self._issue(f"HI at segment {self._seg()}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
                         "Send each diagnosis as ABK:code (principal) or ABF:code, separated by the ISA16 "
                         "component separator.")
-
-    def _hi_known(self, codes: tuple[str, ...]) -> None:
-        if self.claim is None or self._zone != _CLAIM:
-            self._issue(f"HI at segment {self._seg()} is not inside a claim (after CLM, before the first LX).")
-            if self.claim is None:
-                return
-        room = MAX_DX - len(self._dx)
-        self._dx.extend(codes[:room])
-        if len(codes) > room:
-            self._dx_overflow = True
 
     def _read_hi(self, els: list[str]) -> tuple[tuple[str, ...], list[int]]:
         """The HI codes (no dot, upper case) and the positions of elements not in 'qualifier:code' form."""
@@ -386,32 +395,22 @@ class ClaimBuilder:
             number: int | None = int(text01)
         except ValueError:
             number = None
-        self._remember(text, ClaimBuilder._lx_known, (text01, number))
-        self._lx_known((text01, number))
-
-    def _lx_known(self, lx01: tuple[str, int | None]) -> None:
-        """LX01 as text and as a line number (None when it is not one)."""
-        seg = self._last - self._remaining()  # self._seg() inlined: every line has an LX
-        if self.claim is None:
-            self._orphan(seg, "LX")
-        elif self._pending_lx is not None:
-            self._lx_without_sv1()
-        self._zone = _LINE
-        self._saw_line = True
-        self._line = None
-        self._pending_lx = seg, lx01
+        self._remember(text, _lx_known, (text01, number))
+        _lx_known((text01, number), self)
 
     def _lx_without_sv1(self) -> None:
         assert self._pending_lx is not None
-        seg, (number, _) = self._pending_lx
+        number = self._pending_lx[0]
         self._pending_lx = None
-        self._issue(f"LX {number or '(no number)'} at segment {seg} has no SV1 service segment; "
+        self._saw_line = True
+        self._issue(f"LX {number or '(no number)'} at segment {self._lx_seg} has no SV1 service segment; "
                     "the line is not checked.",
                     "Every LX must be followed by an SV1 with the procedure code, charge and units.")
 
     def _orphan(self, seg: int, sid: str) -> None:
         """A service line with no CLM before it: keep it on a placeholder claim, say so."""
-        self.claim = _new_claim(f"(no CLM, segment {seg})", seg, self._billing_npi)
+        self.claim = claim = _new_claim(f"(no CLM, segment {seg})", seg, self._billing_npi)
+        claim.total_charge = claim.place_of_service = claim.frequency_code = None
         self._issue(f"{sid} at segment {seg} has no CLM claim segment before it in its HL loop.",
                     "Every set of service lines must follow a CLM segment.")
 
@@ -420,51 +419,10 @@ class ClaimBuilder:
         alt = self._alt_comp
         fields = self._read_sv1(els)
         if fields is not None and fields[2] is not None and fields[3] is not None and self._alt_comp is alt:
-            self._remember(text, ClaimBuilder._sv1_known, fields)  # only lines read without a problem
-        self._sv1_known(fields)
+            self._remember(text, _sv1_known, fields)  # only lines read without a problem
+        _sv1_known(fields, self)
         if fields is not None and (fields[2] is None or fields[3] is None):
             self._charge_and_units_issues(els, self._seg(), self._line, fields[2], fields[3])
-
-    def _sv1_known(self, fields: _LineFields | None) -> None:
-        if self.claim is None:
-            self._orphan(self._seg(), "SV1")
-        lx = self._pending_lx
-        self._pending_lx = None
-        self._line = None
-        if lx is None:
-            seg = self._seg()
-            self._issue(f"SV1 at segment {seg} has no LX line counter before it.")
-            self._zone = _LINE
-            self._saw_line = True
-            lx = seg, ("", len(self._lines) + 1)
-        if fields is None:
-            self._issue(f"SV101 at segment {self._seg()} has no readable procedure code (expected HC:code:modifiers); "
-                        "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
-            return
-        lx_seg, (_, number) = lx
-        if number is None:
-            number = len(self._lines) + 1
-            self._issue(f"LX at segment {lx_seg} has no line number; read as line {number}.",
-                        "Number the service lines in LX01 (1, 2, 3 ...).")
-        code, mods, charge, units, place, pointers = fields
-        # Every field set here, without the dataclass __init__: the class call costs more than the
-        # assignments (tests/test_x12_reader.py::test_every_model_field_is_set guards a field added later).
-        line = _new_object(ServiceLine)
-        line.number = number
-        line.procedure_code = code
-        line.modifiers = mods
-        line.units = units or _ONE
-        line.charge = charge
-        line.service_date = line.service_date_end = None
-        line.place_of_service = place
-        line.diagnosis_codes = line.diagnosis_pointers_invalid = ()
-        line.ordering_npi = line.rendering_npi = line.line_control = None
-        line.documentation = NO_DOCUMENTATION
-        line.location = f"segment {lx_seg}"
-        self._pointers.append(pointers)
-        self._lines.append(line)
-        self._line = line
-        self._line_has_dk = False
 
     def _charge_and_units_issues(self, els: list[str], seg: int, line: ServiceLine | None, charge: Decimal | None,
                                  units: Decimal | None) -> None:
@@ -492,17 +450,11 @@ class ClaimBuilder:
 
     def _dtp(self, els: list[str], text: str) -> None:
         line = self._line
-        if line is None or self._zone != _LINE:
+        if line is None:  # not in a line's zone, or its SV1 was not read
             return
         dates = self._read_dtp(els, line)
         if dates is not None:
-            self._remember(text, ClaimBuilder._dtp_known, dates)
-            line.service_date, line.service_date_end = dates
-
-    def _dtp_known(self, dates: tuple[date, date | None]) -> None:
-        """A DTP*472 service date (and range end) read before."""
-        line = self._line
-        if line is not None and self._zone == _LINE:
+            self._remember(text, _dtp_known, dates)
             line.service_date, line.service_date_end = dates
 
     def _read_dtp(self, els: list[str], line: ServiceLine) -> tuple[date, date | None] | None:
@@ -528,8 +480,9 @@ class ClaimBuilder:
             els += _PAD
         qual = els[1]
         if qual == "6R":
-            if self._zone == _LINE and self._line is not None:
-                self._line.line_control = els[2].strip() or None
+            line = self._line
+            if line is not None:
+                line.line_control = els[2].strip() or None
         elif qual == "F8" and self._zone == _CLAIM and self.claim is not None:
             self.claim.has_original_reference = bool(els[2].strip())
 
@@ -550,26 +503,45 @@ class ClaimBuilder:
         else:
             claim.patient_last_name, claim.patient_first_name = owner.last, owner.first
             claim.birth_date = owner.birth_date
-            for msg in owner.issues:
-                self._issue(msg, "Send the birth date as DMG*D8*CCYYMMDD.")
+            if owner.issues:
+                for msg in owner.issues:
+                    self._issue(msg, "Send the birth date as DMG*D8*CCYYMMDD.")
         if sub is not None:
             claim.member_id = sub.member_id
-            claim.payer_type_code = sub.payer_type
-            if not sub.payer_type:
+            claim.payer_type_code = payer_type = sub.payer_type
+            if not payer_type:
                 self._issue(f"The subscriber loop at segment {sub.segment} has no SBR09 claim filing indicator; "
                             "the claim is checked as a commercial claim.",
                             "Put the claim filing indicator (MB for Medicare Part B) in SBR09.")
-        claim.payer = _MEDICARE if claim.payer_type_code in MEDICARE_PAYER_TYPES else _COMMERCIAL
+        else:
+            payer_type = claim.payer_type_code
+        claim.payer = _MEDICARE if payer_type in MEDICARE_PAYER_TYPES else _COMMERCIAL
         if self._dx_overflow:
             self._issue(f"The claim at {claim.location} has more than {MAX_DX} HI diagnosis codes; "
                         f"the first {MAX_DX} were read.", "An 837P claim carries at most 12 diagnosis codes.")
-        claim.diagnosis_codes = dx = tuple(self._dx)
-        claim.ordering_npi = self._claim_ordering or self._claim_ordering_dk
-        claim.rendering_npi = self._claim_rendering
-        if self._lines:
-            self._finish_lines(claim, dx)
-        claim.lines = self._lines
-        if not self._saw_line:
+        claim.diagnosis_codes = dx = self._dx
+        claim.ordering_npi = ordering = self._claim_ordering or self._claim_ordering_dk
+        claim.rendering_npi = rendering = self._claim_rendering
+        claim.lines = lines = self._lines
+        if lines:
+            # Line-level values override the claim's: fill in the claim's where the line has none. (Inline,
+            # not a method: one call less per claim.)
+            pos, n = claim.place_of_service, len(dx)
+            # SV1 appends to both lists; zip(strict=True) would cost a keyword call per claim.
+            for line, pointers in zip(lines, self._pointers):  # noqa: B905
+                if line.place_of_service is None:
+                    line.place_of_service = pos
+                if line.ordering_npi is None:
+                    line.ordering_npi = ordering
+                if line.rendering_npi is None:
+                    line.rendering_npi = rendering
+                if pointers is None:
+                    line.diagnosis_codes = dx[:1]  # the principal diagnosis
+                elif pointers.top < n:  # the usual: plain pointers into the HI codes
+                    line.diagnosis_codes = pointers.pick(dx)
+                else:
+                    _resolve_pointers(line, pointers.raw, dx)
+        elif not self._saw_line:
             self._issue(f"The claim at {claim.location} has no service lines (LX/SV1).",
                         "Every claim needs at least one service line.")
         if self._issues:
@@ -582,32 +554,125 @@ class ClaimBuilder:
         self._zone = _NONE
         self._saw_line = False
         self._lines = []
-        self._pointers = []
+        self._pointers.clear()  # cheaper than a new list per claim
         self._line = None
         self._claim_ordering = self._claim_ordering_dk = self._claim_rendering = None
-        self._dx = []
+        self._dx = ()
         self._dx_overflow = False
         return claim
 
-    def _finish_lines(self, claim: Claim, dx: tuple[str, ...]) -> None:
-        """Line-level values override the claim's; fill in the claim's where the line has none."""
-        pos, ordering, rendering = claim.place_of_service, claim.ordering_npi, claim.rendering_npi
-        principal, n = dx[:1], len(dx)
-        all_pointers = self._pointers  # one entry per line (SV1 appends both)
-        for i, line in enumerate(self._lines):
-            pointers = all_pointers[i]
-            if line.place_of_service is None:
-                line.place_of_service = pos
-            if line.ordering_npi is None:
-                line.ordering_npi = ordering
-            if line.rendering_npi is None:
-                line.rendering_npi = rendering
-            if pointers is None:
-                line.diagnosis_codes = principal
-            elif pointers.top < n:  # the usual: plain pointers into the HI codes
-                line.diagnosis_codes = pointers.pick(dx)
-            else:
-                _resolve_pointers(line, pointers.raw, dx)
+
+# -- applying what a segment says: a handler calls these with the builder ``b``, and a memo entry is one of
+# them bound to what the segment said (see Known) -------------------------------------------------------------
+
+def _sbr_known(payer_type: str, b: ClaimBuilder) -> None:
+    """SBR09, the claim filing indicator ('' when absent)."""
+    if b.claim is not None:
+        b._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
+        b._line = None
+    elif b._hl_level == "22" and b._sub is not None:
+        b._sub.payer_type = payer_type or None
+
+
+def _provider_known(provider: tuple[str, str | None], b: ClaimBuilder) -> None:
+    """An NM1 that names no patient: (NM101 entity, NPI or None)."""
+    entity, npi = provider
+    zone = b._zone
+    if zone == _NONE:
+        if entity == "85" and b._hl_level == "20":
+            b._billing_npi = npi
+    elif zone == _LINE:
+        line = b._line
+        if line is None:
+            return
+        if entity == "82":
+            line.rendering_npi = npi
+        elif entity == "DK":
+            line.ordering_npi = npi
+            b._line_has_dk = True
+        elif entity == "DN" and not b._line_has_dk:
+            line.ordering_npi = npi
+    elif zone == _CLAIM:
+        if entity == "DN":
+            b._claim_ordering = npi
+        elif entity == "DK":
+            b._claim_ordering_dk = npi
+        elif entity == "82":
+            b._claim_rendering = npi
+
+
+def _hi_known(codes: tuple[str, ...], b: ClaimBuilder) -> None:
+    if b.claim is None or b._zone != _CLAIM:
+        b._issue(f"HI at segment {b._seg()} is not inside a claim (after CLM, before the first LX).")
+        if b.claim is None:
+            return
+    room = MAX_DX - len(b._dx)
+    if len(codes) > room:
+        codes = codes[:room]
+        b._dx_overflow = True
+    b._dx += codes
+
+
+def _lx_known(lx01: _LX01, b: ClaimBuilder) -> None:
+    """LX01 as text and as a line number (None when it is not one)."""
+    seg = b._last - b._remaining()  # b._seg() inlined: every line has an LX
+    if b.claim is None:
+        b._orphan(seg, "LX")
+    elif b._pending_lx is not None:
+        b._lx_without_sv1()
+    b._zone = _LINE
+    b._line = None
+    b._pending_lx, b._lx_seg = lx01, seg
+
+
+def _sv1_known(fields: _LineFields | None, b: ClaimBuilder) -> None:
+    if b.claim is None:
+        b._orphan(b._seg(), "SV1")
+    lx01 = b._pending_lx
+    if lx01 is None:
+        seg = b._seg()
+        b._issue(f"SV1 at segment {seg} has no LX line counter before it.")
+        b._zone = _LINE
+        lx01, b._lx_seg = ("", len(b._lines) + 1), seg
+    else:
+        b._pending_lx = None
+    if fields is None:
+        b._line = None
+        b._saw_line = True
+        b._issue(f"SV101 at segment {b._seg()} has no readable procedure code (expected HC:code:modifiers); "
+                 "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
+        return
+    number = lx01[1]
+    if number is None:
+        number = len(b._lines) + 1
+        b._issue(f"LX at segment {b._lx_seg} has no line number; read as line {number}.",
+                 "Number the service lines in LX01 (1, 2, 3 ...).")
+    code, mods, charge, units, place, pointers = fields
+    # Every field set here, without the dataclass __init__: the class call costs more than the
+    # assignments (tests/test_x12_reader.py::test_every_model_field_is_set guards a field added later).
+    # diagnosis_codes is left to ClaimBuilder.close, which sets it on every line of the claim.
+    line = _new_object(ServiceLine)
+    line.number = number
+    line.procedure_code = code
+    line.modifiers = mods
+    line.units = units or _ONE
+    line.charge = charge
+    line.service_date = line.service_date_end = line.ordering_npi = line.rendering_npi = line.line_control = None
+    line.place_of_service = place
+    line.diagnosis_pointers_invalid = ()
+    line.documentation = NO_DOCUMENTATION
+    line.location = f"segment {b._lx_seg}"
+    b._pointers.append(pointers)
+    b._lines.append(line)
+    b._line = line
+    b._line_has_dk = False
+
+
+def _dtp_known(dates: tuple[date, date | None], b: ClaimBuilder) -> None:
+    """A DTP*472 service date (and range end) read before."""
+    line = b._line
+    if line is not None:
+        line.service_date, line.service_date_end = dates
 
 
 def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str, ...]) -> None:
@@ -641,23 +706,18 @@ def _read_pointers(raw: tuple[str, ...]) -> _Pointers:
     return _Pointers(raw, max(indexes), pick)
 
 
-def _ignore(builder: ClaimBuilder, value: None) -> None:
-    """What applying a PRV or PER does."""
-
-
 def _new_claim(claim_id: str, seg: int, billing_npi: str | None) -> Claim:
-    # Every field set here, without the dataclass __init__ (as for ServiceLine in ClaimBuilder._sv1_known).
+    """A claim built field by field, without the dataclass __init__ (as for ServiceLine in
+    _sv1_known). Set elsewhere, so not twice: total_charge, place_of_service and
+    frequency_code by the caller (what CLM says); lines, payer, diagnosis_codes, ordering_npi and
+    rendering_npi by ClaimBuilder.close, which every claim goes through before it is handed out.
+    """
     claim = _new_object(Claim)
     claim.claim_id = claim_id
-    claim.lines = []
-    claim.payer = _MEDICARE
     claim.payer_type_code = claim.member_id = claim.patient_last_name = claim.patient_first_name = None
     claim.birth_date = None
     claim.billing_npi = billing_npi
-    claim.ordering_npi = claim.rendering_npi = claim.place_of_service = claim.frequency_code = None
     claim.has_original_reference = False
-    claim.total_charge = None
-    claim.diagnosis_codes = ()
     claim.locality = None
     claim.documented = DOCUMENTED
     claim.location = f"segment {seg}"
