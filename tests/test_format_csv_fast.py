@@ -4,11 +4,16 @@ the reader builds without their ``__init__`` have every field set."""
 from __future__ import annotations
 
 import io
+import random
+from collections.abc import Callable
 from dataclasses import fields
+from datetime import date
 from pathlib import Path
 
 import pytest
 from ctscrub.formats import FileRejected, csv_v1, open_reader
+from ctscrub.formats import fields as F
+from ctscrub.formats.fields import FieldError
 from ctscrub.model import Claim, Finding
 
 HEADER = ("claim_id,line,member_id,patient_last_name,patient_first_name,birth_date,payer,service_date,"
@@ -103,3 +108,52 @@ def test_a_last_block_holding_only_part_of_a_character_is_rejected() -> None:
     with pytest.raises(FileRejected) as info:
         read_bytes(content)
     assert "not valid UTF-8" in info.value.reason
+
+
+@pytest.mark.parametrize(("numbers", "repeated"), [
+    ("1 2 3", []), ("3 1 2", []), ("1 3 2 4", []), ("1 1 2", [3]), ("2 1 2", [4]), ("1 3 2 4 3", [6]),
+    ("5 , 1", []), ("2 , 3", [3]), ("2 , 2", [3, 4]), (", 1", [3]),  # ",": an empty cell, numbered by position
+])
+def test_repeated_line_numbers_are_found_in_any_order(numbers: str, repeated: list[int]) -> None:
+    """Rising line numbers are checked without a set of them: a number that does not rise is looked up among
+    all the claim's numbers, given or by position (rows count from 2: the header is row 1)."""
+    body = "".join(f"A,{'' if n == ',' else n},71250\n" for n in numbers.split())
+    claims, _ = read_bytes(("claim_id,line,procedure_code\n" + body).encode())
+    rows_reported = [int(f.message.split()[1].rstrip(",")) for f in claims[0].reader_findings]
+    assert rows_reported == repeated
+
+
+def _reference_parse_date(text: str) -> date | None:
+    """parse_date as it was before its fast path (int() of three slices)."""
+    s = text.strip()
+    if not s:
+        return None
+    if len(s) != 10 or s[4] != "-" or s[7] != "-" or not frozenset("0123456789").issuperset(s[:4] + s[5:7] + s[8:]):
+        raise FieldError("a YYYY-MM-DD date")
+    try:
+        return date(int(s[:4]), int(s[5:7]), int(s[8:]))
+    except ValueError:
+        raise FieldError("a YYYY-MM-DD date that exists on the calendar") from None
+
+
+def test_parse_date_reads_and_refuses_exactly_what_it_did() -> None:
+    """date.fromisoformat reads the common case: nothing else may be accepted (other digits, week dates, signs),
+    and every refusal keeps its reason."""
+    def outcome(parse: Callable[[str], date | None], text: str) -> object:
+        try:
+            return parse(text)
+        except FieldError as exc:
+            return exc.expected, exc.__cause__, exc.__suppress_context__
+    rng = random.Random(7)
+    samples = ["2026-08-11", "2024-02-29", "2023-02-29", "0000-01-01", "0001-01-01", "9999-12-31", "2026-13-01",
+               "2026-00-10", "2026-01-00", "2026-W1-01", "2026-W10-1", "20260302", "+026-01-01", "-026-01-01",
+               " 2026-01-01 ", "2026-01-0\u0661", "\uff12026-01-01", "2026-01-1\u00b2", "2026-01-\ud800", ""]
+    alphabet = "0123456789-W+ :.T\u0661\uff11\u00b2\ud800\t"
+    for _ in range(20_000):
+        text = list(rng.choice(samples[:9]))
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(text))
+            text[i:i + rng.randint(0, 1)] = rng.choice(alphabet) * rng.randint(0, 1)
+        samples.append("".join(text))
+    for text in samples:
+        assert outcome(F.parse_date, text) == outcome(_reference_parse_date, text), repr(text)

@@ -15,6 +15,7 @@ import csv
 import difflib
 import io
 import itertools
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -60,7 +61,6 @@ _WHAT_HAPPENED = {
 
 
 _READ_SIZE = 8192  # bytes per read: TextIOWrapper's chunk size, see _Records
-
 
 class _Records:
     """The records ``csv.reader`` returns, each with its first and last physical line, most split in C.
@@ -275,12 +275,16 @@ class Reader:
 
     def _claims(self, records: _Records) -> Iterator[Claim]:
         index, width = self._header(records.rows(), lambda: records.line_num)
-        # Absent columns point at a cell appended to every row, so the hot loop never branches on them.
+        # Absent columns point at an empty cell appended to each row, so the hot loop never branches on them.
         ix = {name: index.get(name, width) for name in COLUMNS}
         i_claim, i_line, i_dos, i_pos = ix["claim_id"], ix["line"], ix["service_date"], ix["place_of_service"]
         i_code, i_mods, i_units, i_charge = ix["procedure_code"], ix["modifiers"], ix["units"], ix["charge"]
         i_dx, i_ord, i_rend = ix["diagnosis_codes"], ix["ordering_npi"], ix["rendering_npi"]
+        i_member, i_last, i_first = ix["member_id"], ix["patient_last_name"], ix["patient_first_name"]
+        i_birth, i_payer, i_billing, i_locality = ix["birth_date"], ix["payer"], ix["billing_npi"], ix["locality"]
         doc_cols = _doc_indexes(ix) if any(name in index for name in DOC_COLUMNS) else None
+        # (appended only when a column the loop reads is absent: most files have them all)
+        pad = any(name not in index for name in LINE_COLUMNS + CLAIM_COLUMNS + (DOC_COLUMNS if doc_cols else ()))
         claim_level = _ClaimCells(ix, frozenset(item for item, col in DOC_ITEMS.items() if col in index))
         new_claim, claim_cells = claim_level.new_claim, claim_level.cells
         cells = _LineCells(ix)
@@ -293,20 +297,27 @@ class Reader:
         current: Claim | None = None
         lines: list[ServiceLine] = []
         first_row: list[str] = []
-        first_cells: tuple[str, ...] = ()
+        # The claim's first row's claim-level cells (None before the first claim: no cell equals it).
+        f_member: str | None = None
+        f_last = f_first = f_billing = f_birth = f_payer = f_locality = f_claim = f_member
         claim_pos: str | None = None
         claim_dx: tuple[str, ...] = ()
-        used_numbers: set[int] = set()
+        last_number = 0  # the claim's last line number, while its numbers only rise (then none repeats)
+        used_numbers: set[int] | None = None  # the claim's line numbers, once one did not rise
         yielded: set[str] = set()
         new_object = object.__new__
 
         for row_no, end, row in itertools.chain.from_iterable(records.batches()):
             if len(row) != width and not self._fit(row, row_no, end, width, i_claim, current):
                 continue
-            row.append("")
+            if pad:
+                row.append("")
             location = f"row {row_no}"
-            here = claim_cells(row)
-            if here != first_cells:  # a new claim, or claim-level cells that differ from the first row's
+            # A row continues the claim when its claim-level cells equal the first row's: compared one by one,
+            # which costs less than a tuple of them per row.
+            if (row[i_claim] != f_claim or row[i_member] != f_member or row[i_last] != f_last
+                    or row[i_first] != f_first or row[i_billing] != f_billing or row[i_birth] != f_birth
+                    or row[i_payer] != f_payer or row[i_locality] != f_locality):
                 claim_id = row[i_claim].strip()
                 if not claim_id:
                     self._no_claim_id(row, row_no)
@@ -316,12 +327,14 @@ class Reader:
                         yielded.add(current.claim_id)
                         current.diagnosis_codes = claim_dx
                         yield current
-                    current = new_claim(claim_id, here, row_no, location)
+                    first_cells = claim_cells(row)
+                    f_member, f_last, f_first, f_billing, f_birth, f_payer, f_locality, f_claim = first_cells
+                    current = new_claim(claim_id, first_cells, row_no, location)
                     if claim_id in yielded:
                         current.reader_findings.append(_not_contiguous(current, row_no))
                     lines = current.lines
-                    first_row, first_cells, claim_pos, claim_dx = row, here, None, ()
-                    used_numbers = set()
+                    first_row, claim_pos, claim_dx = row, None, ()
+                    last_number, used_numbers = 0, None
                 else:
                     for name, i in claim_level_ix:
                         if row[i] != first_row[i] and row[i].strip() != first_row[i].strip():
@@ -375,10 +388,16 @@ class Reader:
                 current.reader_findings.append(finding(
                     "ROW_MALFORMED", current, line, f"Row {row_no}:" + _swallowed(row_no, end),
                     f"Close the quote opened in row {row_no}, or remove it; then upload the file again."))
-            if number in used_numbers:
-                errors = [*(errors or ()), ("line", f"a line number not used earlier in claim {current.claim_id}",
-                                            "both lines were checked")]
-            used_numbers.add(number)
+            if number > last_number:  # rising numbers need no set of the ones used
+                last_number = number
+            else:
+                if used_numbers is None:
+                    used_numbers = {ln.number for ln in lines}
+                    last_number = sys.maxsize  # from now on every number is looked up in the set
+                if number in used_numbers:
+                    errors = [*(errors or ()), ("line", f"a line number not used earlier in claim {current.claim_id}",
+                                                "both lines were checked")]
+                used_numbers.add(number)
             lines.append(line)
             if dx and dx is not claim_dx:  # the claim's codes: its lines' codes in order, each once
                 if claim_dx:
