@@ -237,6 +237,9 @@ class ClaimResult:
     def amount_at_stake(self) -> Decimal:
         """Expected allowed dollars of the lines that carry an error (each line counted once)."""
         err_lines = {f.line for f in self.findings if f.severity is Severity.ERROR}
-        if None in err_lines:  # a claim-level error puts the whole claim at stake
-            return sum((p.allowed for p in self.prices if p.allowed is not None), Decimal(0))
-        return sum((p.allowed for p in self.prices if p.line in err_lines and p.allowed is not None), Decimal(0))
+        whole = None in err_lines  # a claim-level error puts the whole claim at stake
+        total = Decimal(0)
+        for p in self.prices:  # a loop, not sum(generator): the pipeline asks for every claim with an error
+            if p.allowed is not None and (whole or p.line in err_lines):
+                total += p.allowed
+        return total

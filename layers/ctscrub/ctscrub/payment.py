@@ -197,15 +197,20 @@ def _mppr_ranks(quoted: list[tuple[ServiceLine, _LineQuote]]) -> dict[int, int]:
     A study is one code on one date: its -26 and TC lines are the two halves of one study, not two. Repeats
     with 76/77 are separate sessions and are not reduced.
     """
-    ranked = [(ln, lq.study_tc) for ln, lq in quoted if lq.study_tc is not None]
-    studies: dict[date, dict[str, Decimal]] = {}
-    for ln, tc in ranked:
-        studies.setdefault(ln.service_date, {})[ln.procedure_code] = tc  # type: ignore[index]
+    studies: dict[tuple[date, str], Decimal] = {}  # (date, code) -> TC amount
+    for ln, lq in quoted:
+        if lq.study_tc is not None:
+            studies[(ln.service_date, ln.procedure_code)] = lq.study_tc  # type: ignore[index]
+    # by date, then TC amount (highest first), then code: sorted tuples, not a key function called per study
     rank_of: dict[tuple[date, str], int] = {}
-    for day_key, codes in studies.items():
-        for i, c in enumerate(sorted(codes, key=lambda c: (-codes[c], c)), start=1):
-            rank_of[(day_key, c)] = i
-    return {ln.number: rank_of[(ln.service_date, ln.procedure_code)] for ln, _tc in ranked}  # type: ignore[index]
+    day: date | None = None
+    rank = 0
+    for dos, _tc, code in sorted([(dos, -tc, code) for (dos, code), tc in studies.items()]):
+        rank = rank + 1 if dos == day else 1
+        day = dos
+        rank_of[(dos, code)] = rank
+    return {ln.number: rank_of[(ln.service_date, ln.procedure_code)]  # type: ignore[index]
+            for ln, lq in quoted if lq.study_tc is not None}
 
 
 def _describe(setting: PriceSetting, comp: str, facility: bool, year: int) -> list[str]:

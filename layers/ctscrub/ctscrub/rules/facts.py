@@ -98,7 +98,7 @@ _NO_PEERS: list[Peer | SeenLine] = []  # shared empty answer; rules only read pe
 class ClaimFacts:
     """What the rules of one claim share: its chest CT lines, codes, patient key, triggers and same-day peers."""
 
-    __slots__ = ("_ctx", "_key", "_peers", "_triggers", "by_date", "claim", "codes", "ct_lines")
+    __slots__ = ("_ctx", "_peers", "_triggers", "by_date", "claim", "codes", "ct_lines", "patient")
 
     def __init__(self, claim: Claim, ctx: RuleContext) -> None:
         self.claim = claim
@@ -121,8 +121,9 @@ class ClaimFacts:
         self.ct_lines = ct_lines  # the chest CT lines, in line order
         self.codes = codes  # every procedure code billed on the claim
         self.by_date = by_date  # the dated lines by date of service, in line order (shared: read only)
-        self._key: int | None = None
-        self._peers: dict[int, list[Peer | SeenLine]] = {}
+        # The claim's key in the upload's same-patient index: computed here, as the pipeline indexes every claim
+        self.patient = claim.identity_hash()
+        self._peers: dict[int, list[Peer | SeenLine]] | None = None  # made on first use: many claims ask for none
         self._triggers: int | None = None
 
     @property
@@ -133,12 +134,6 @@ class ClaimFacts:
             met = self._triggers = (_SCREEN or _load_screen())(self, self._ctx)
         return met
 
-    def patient_key(self) -> int:
-        """The claim's key in the upload's same-patient index (``claim.identity_hash()``), computed once."""
-        if self._key is None:
-            self._key = self.claim.identity_hash()
-        return self._key
-
     def peers(self, ln: ServiceLine) -> list[Peer | SeenLine]:
         """The patient's other lines on ``ln``'s date: this claim's, and earlier claims' of the upload.
 
@@ -148,12 +143,16 @@ class ClaimFacts:
         dos = ln.service_date
         if dos is None:
             return _NO_PEERS
-        hit = self._peers.get(id(ln))
-        if hit is not None:
-            return hit
+        cached = self._peers
+        if cached is None:
+            cached = self._peers = {}
+        else:
+            hit = cached.get(id(ln))
+            if hit is not None:
+                return hit
         index = self._ctx.patient_day_lines
         # earlier claims' lines (named as SeenLine, which reads as a Peer), then this claim's other lines that date
-        seen = index.get((self.patient_key(), dos)) if index else None
+        seen = index.get((self.patient, dos)) if index else None
         out: list[Peer | SeenLine] = [_new_peer(SeenLine, s) for s in seen] if seen else []
         before = True
         claim_id = self.claim.claim_id
@@ -163,7 +162,7 @@ class ClaimFacts:
                 continue
             out.append(_new_peer(Peer, (claim_id, other.number, other.procedure_code, other.modifiers, other.units,
                                         True, before)))
-        self._peers[id(ln)] = out
+        cached[id(ln)] = out
         return out
 
 
