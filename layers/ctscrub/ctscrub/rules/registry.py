@@ -60,7 +60,7 @@ class SeenLine(NamedTuple):
         return any(m in self.modifiers for m in mods)
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleContext:
     as_of: date  # the processing date (DOS_FUTURE, TIMELY_FILING)
     refdata: ReferenceData
