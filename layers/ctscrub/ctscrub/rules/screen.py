@@ -30,7 +30,7 @@ from ctscrub.rules.diagnosis import SCREENING_DX, SCREENING_REASON_TARGETS, unsu
 from ctscrub.rules.documentation import LINE_CHECKS, LineCheck
 from ctscrub.rules.facts import ClaimFacts, Trigger
 from ctscrub.rules.modifiers import PAYMENT_MODIFIERS, facility_without_26, modifier_issue
-from ctscrub.rules.payment import comparable_quote
+from ctscrub.rules.payment import charge_short_of, comparable_quote
 from ctscrub.rules.providers import blank, npi_valid
 from ctscrub.rules.registry import remember
 from ctscrub.rules.screening import LDCT, has_tobacco_dx, in_age_range, screen_lines, symptom_codes
@@ -93,7 +93,7 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
             hit = remember(memo, key, _line_triggers(ln, facts, ctx, key[:9]))
         met |= hit[0]
         fee = hit[1]
-        if fee is not None and (charge := ln.charge) is not None and 0 < charge < fee:  # charge_short_of, inline
+        if fee is not None and charge_short_of(ln.charge, fee):
             met |= T.CHARGE_BELOW
         ordering, rendering = ln.ordering_npi, ln.rendering_npi
         if not checked or ordering != last_ordering or rendering != last_rendering:  # lines repeat one pair
@@ -224,8 +224,7 @@ def _documentation_triggers(facts: ClaimFacts) -> int:
     if not facts.ct_lines:
         return 0
     documented = claim.documented
-    # ``not claim.has_beneficiary_name``, without the property's call (inputs that carry the item ask on every claim)
-    if "beneficiary_name" in documented and not (claim.patient_last_name or "").strip():
+    if "beneficiary_name" in documented and not claim.has_beneficiary_name:
         return T.DOCUMENTED
     global _last_checks
     last = _last_checks
