@@ -182,6 +182,23 @@ class Finding:
     dataset: str | None = None  # reference dataset and version the rule used
     amount_at_stake: Decimal | None = None  # dollars at risk if the finding is not fixed
 
+    # Finding, LinePrice and ClaimResult spell out the __init__ dataclass would write: one of each is built per
+    # finding, line and claim, and a compiled build (scripts/build_compiled.py) compiles a hand-written
+    # __init__ but runs dataclass's generated one as interpreted Python (several times the cost).
+    def __init__(self, rule: str, severity: Severity, claim_id: str | None, line: int | None, code: str | None,
+                 message: str, suggestion: str, source: str, dataset: str | None = None,
+                 amount_at_stake: Decimal | None = None) -> None:
+        self.rule = rule
+        self.severity = severity
+        self.claim_id = claim_id
+        self.line = line
+        self.code = code
+        self.message = message
+        self.suggestion = suggestion
+        self.source = source
+        self.dataset = dataset
+        self.amount_at_stake = amount_at_stake
+
     def to_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,
@@ -209,6 +226,16 @@ class LinePrice:
     basis: str  # e.g. "PFS 2026 non-facility, locality 13202-01, TC, MPPR 50%"
     dataset: str | None = None
 
+    def __init__(self, claim_id: str, line: int, code: str, modifiers: tuple[str, ...], allowed: Decimal | None,
+                 basis: str, dataset: str | None = None) -> None:  # spelled out: see Finding
+        self.claim_id = claim_id
+        self.line = line
+        self.code = code
+        self.modifiers = modifiers
+        self.allowed = allowed
+        self.basis = basis
+        self.dataset = dataset
+
     def to_dict(self) -> dict[str, object]:
         return {
             "claim_id": self.claim_id,
@@ -229,6 +256,15 @@ class ClaimResult:
     line_count: int
     chest_ct_line_count: int
     payer: Payer
+
+    def __init__(self, claim_id: str, findings: list[Finding], prices: list[LinePrice], line_count: int,
+                 chest_ct_line_count: int, payer: Payer) -> None:  # spelled out: see Finding
+        self.claim_id = claim_id
+        self.findings = findings
+        self.prices = prices
+        self.line_count = line_count
+        self.chest_ct_line_count = chest_ct_line_count
+        self.payer = payer
 
     @property
     def error_count(self) -> int:

@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ctscrub.model import Claim, LinePrice, Payer, ServiceLine
 from ctscrub.refdata.policy import policy_for
 from ctscrub.refdata.tables import NATIONAL, FeeSchedule, Gpci, GpciTable, OppsCapTable, PfsRow
-
-if TYPE_CHECKING:
-    from ctscrub.refdata import ReferenceData
+from ctscrub.refdata.types import ReferenceLookups
 
 CENT = Decimal("0.01")
 HALF = Decimal("0.5")
@@ -104,18 +102,18 @@ class PriceSetting:
     locality_key: str | None  # the key priced (None = national)
 
 
-def _note(refdata: ReferenceData, text: str) -> None:
+def _note(refdata: ReferenceLookups, text: str) -> None:
     note = getattr(refdata, "note_missing", None)  # stand-ins without payment tables (rule test fakes)
     if note is not None:
         note(text)
 
 
-def _fee_schedule(refdata: ReferenceData, dos: date) -> FeeSchedule | None:
+def _fee_schedule(refdata: ReferenceLookups, dos: date) -> FeeSchedule | None:
     lookup = getattr(refdata, "fee_schedule", None)
     return lookup(dos) if lookup is not None else None
 
 
-def _setting(claim: Claim, dos: date, refdata: ReferenceData) -> PriceSetting | None:
+def _setting(claim: Claim, dos: date, refdata: ReferenceLookups) -> PriceSetting | None:
     cache: dict[object, Any] | None = getattr(refdata, "pricing_cache", None)
     if cache is None:
         return _new_setting(claim, dos, refdata)
@@ -131,7 +129,7 @@ def _setting(claim: Claim, dos: date, refdata: ReferenceData) -> PriceSetting | 
     return cache[key]  # type: ignore[no-any-return]
 
 
-def _new_setting(claim: Claim, dos: date, refdata: ReferenceData) -> PriceSetting | None:
+def _new_setting(claim: Claim, dos: date, refdata: ReferenceLookups) -> PriceSetting | None:
     fs = _fee_schedule(refdata, dos)
     if fs is None:
         _note(refdata, f"No Medicare physician fee schedule (PFS) covers dates of service in {dos.year}; "
@@ -159,7 +157,7 @@ _CACHE_LIMIT = 1 << 16  # entries in one upload's pricing cache: bounds memory o
 _MISS: Any = object()
 
 
-def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
+def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceLookups) -> tuple[Quote, PriceSetting] | None:
     """The unreduced fee schedule amount of one chest CT line (no MPPR, no CT reduction), or None."""
     comp = component_of(line)
     dos = line.service_date
@@ -181,7 +179,7 @@ def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceData) 
 
 
 def _fee_schedule_quote(claim: Claim, line: ServiceLine, comp: str,
-                        refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
+                        refdata: ReferenceLookups) -> tuple[Quote, PriceSetting] | None:
     st = _setting(claim, line.service_date, refdata)  # type: ignore[arg-type]
     if st is None:
         return None
@@ -276,7 +274,7 @@ class _LineQuote:
     study_tc: Decimal | None = None  # not None: an imaging study ranked for MPPR by this TC amount
 
 
-def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQuote:
+def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceLookups) -> _LineQuote:
     dos = ln.service_date
     if dos is None:
         return _LineQuote("no date of service: fee schedule year unknown")
@@ -293,7 +291,7 @@ def _line_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> _LineQ
                       study_tc=(q.tc or Decimal(0)) if ranked else None)
 
 
-def price_claim(claim: Claim, refdata: ReferenceData, ct_lines: list[ServiceLine] | None = None) -> list[LinePrice]:
+def price_claim(claim: Claim, refdata: ReferenceLookups, ct_lines: list[ServiceLine] | None = None) -> list[LinePrice]:
     """One ``LinePrice`` per chest CT line of ``claim``; ``allowed`` is None where it cannot be known.
 
     ``ct_lines``: the claim's chest CT lines in line order, when the caller has them (the pipeline's facts).

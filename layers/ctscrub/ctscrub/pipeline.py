@@ -13,19 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ctscrub import RULESET_VERSION
 from ctscrub.formats import FileRejected, open_reader
 from ctscrub.formats.stream import Readable
 from ctscrub.model import Claim, ClaimResult, Finding, LinePrice, Severity
 from ctscrub.payment import price_claim
+from ctscrub.refdata.types import ReferenceLookups
 from ctscrub.rules import RuleContext, all_rules, finding
 from ctscrub.rules.facts import ClaimFacts
 from ctscrub.rules.registry import RulePlan, ScreeningHistory
-
-if TYPE_CHECKING:
-    from ctscrub.refdata import ReferenceData
 
 
 class Sink(Protocol):
@@ -86,7 +84,7 @@ class UploadSummary:
 @dataclass
 class ScrubOptions:
     as_of: date
-    refdata: ReferenceData
+    refdata: ReferenceLookups
     default_locality: str | None = None  # applied to claims that name none
     max_bytes: int | None = None
     screening_history: ScreeningHistory | None = None

@@ -305,7 +305,7 @@ class Reader:
         last_number = 0  # the claim's last line number, while its numbers only rise (then none repeats)
         used_numbers: set[int] | None = None  # the claim's line numbers, once one did not rise
         yielded: set[str] = set()
-        new_object = object.__new__
+        new_line = ServiceLine.__new__  # see new_claim
 
         for row_no, end, row in itertools.chain.from_iterable(records.batches()):
             if len(row) != width and not self._fit(row, row_no, end, width, i_claim, current):
@@ -364,7 +364,7 @@ class Reader:
                 number = len(lines) + 1
             # Built without the generated __init__ (a call that first stores 13 defaults; this way a line costs
             # a third less): every field is set here, and tests/test_format_csv_fast.py checks none is missed.
-            line = new_object(ServiceLine)
+            line = new_line(ServiceLine)
             line.number = number
             line.procedure_code = code
             line.modifiers = mods
@@ -580,7 +580,9 @@ class _ClaimCells:
         if locality_value is _UNSEEN:
             locality_value = _parsed(self._localities, F.parse_locality, locality, "locality",
                                      "national amounts were used", None, errors)
-        claim = object.__new__(Claim)  # every field set, as for ServiceLine in the hot loop
+        # Every field set, as for ServiceLine in the hot loop. Claim's own __new__ (object's in Python): a compiled
+        # build's (scripts/build_compiled.py) allocates the compiled class, which object.__new__ refuses to.
+        claim = Claim.__new__(Claim)
         claim.claim_id = claim_id
         claim.lines = []
         claim.payer = payer_value

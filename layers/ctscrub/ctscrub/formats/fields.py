@@ -51,9 +51,11 @@ def parse_date(text: str) -> date | None:
     if len(s) != 10 or s[4] != "-" or s[7] != "-" or not (_DIGITS.issuperset(s[:4] + s[5:7] + s[8:])):
         raise FieldError("a YYYY-MM-DD date")
     try:
-        d = date(int(s[:4]), int(s[5:7]), int(s[8:]))
+        d: date | None = date(int(s[:4]), int(s[5:7]), int(s[8:]))
     except ValueError:
-        raise FieldError("a YYYY-MM-DD date that exists on the calendar") from None
+        d = None
+    if d is None:  # raised here, not in the except block: no ValueError to chain, in either build
+        raise FieldError("a YYYY-MM-DD date that exists on the calendar")
     return d
 
 

@@ -44,7 +44,7 @@ class Reader:
                 builder.set_delimiters(delims)
             # Few segments need their number: it is worked out from how many of the batch are left.
             segments = iter(batch)
-            left = segments.__length_hint__
+            left = segments.__length_hint__  # type: ignore[attr-defined]  # a list iterator's (typeshed: Iterator)
             builder.read_from(left, splitter.number)
             for text in segments:
                 # A segment read before (most of a claim's): apply what it said, without splitting it again.

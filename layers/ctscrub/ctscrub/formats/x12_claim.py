@@ -30,7 +30,10 @@ _ONE = Decimal(1)
 _POINTER_INDEX = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
 _PICK_NONE = itemgetter(slice(0))  # the picker of pointers that are resolved one by one (never called)
 _MEDICARE, _COMMERCIAL = Payer.MEDICARE, Payer.COMMERCIAL  # module constants: no enum lookup per claim
-_new_object = object.__new__  # Claim and ServiceLine are built field by field (see _new_claim)
+# Claim and ServiceLine are built field by field (see _new_claim): their own __new__ (object's in Python; a
+# compiled build's allocates the compiled class, which object.__new__ refuses to).
+_new_line = ServiceLine.__new__
+_new_claim_object = Claim.__new__
 _NO_CLM05 = (None, None)  # place of service and frequency code of a claim without CLM05
 _PAD = [""] * 10  # appended to a short segment so optional trailing elements read as ''
 # The memo of segments already read (``ClaimBuilder.known``): at most this many entries (emptied when full)
@@ -651,7 +654,7 @@ def _sv1_known(fields: _LineFields | None, b: ClaimBuilder) -> None:
     # Every field set here, without the dataclass __init__: the class call costs more than the
     # assignments (tests/test_x12_reader.py::test_every_model_field_is_set guards a field added later).
     # diagnosis_codes is left to ClaimBuilder.close, which sets it on every line of the claim.
-    line = _new_object(ServiceLine)
+    line = _new_line(ServiceLine)
     line.number = number
     line.procedure_code = code
     line.modifiers = mods
@@ -698,8 +701,8 @@ def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str,
 
 def _read_pointers(raw: tuple[str, ...]) -> _Pointers:
     """SV107 split into its pointers -> _Pointers (see there)."""
-    indexes = [_POINTER_INDEX.get(p) for p in raw]
-    if None in indexes:  # a blank, padded, zero or out-of-range pointer: resolved one by one
+    indexes = [i for p in raw if (i := _POINTER_INDEX.get(p)) is not None]
+    if len(indexes) != len(raw):  # a blank, padded, zero or out-of-range pointer: resolved one by one
         return _Pointers(raw, MAX_DX, _PICK_NONE)
     # One index: a slice, so the getter still returns a tuple.
     pick = itemgetter(*indexes) if len(indexes) > 1 else itemgetter(slice(indexes[0], indexes[0] + 1))
@@ -712,7 +715,7 @@ def _new_claim(claim_id: str, seg: int, billing_npi: str | None) -> Claim:
     frequency_code by the caller (what CLM says); lines, payer, diagnosis_codes, ordering_npi and
     rendering_npi by ClaimBuilder.close, which every claim goes through before it is handed out.
     """
-    claim = _new_object(Claim)
+    claim = _new_claim_object(Claim)
     claim.claim_id = claim_id
     claim.payer_type_code = claim.member_id = claim.patient_last_name = claim.patient_first_name = None
     claim.birth_date = None

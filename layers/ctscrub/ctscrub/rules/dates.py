@@ -76,7 +76,9 @@ def timely_filing(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     medicare = claim.payer is Payer.MEDICARE
     for ln in claim_facts(claim, ctx).ct_lines:
         dos = ln.service_date
-        window = filing_window(dos, ctx.as_of) if dos is not None else None
+        if dos is None:
+            continue
+        window = filing_window(dos, ctx.as_of)
         if window is None:
             continue
         policy, limit, days_left = window

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from ctscrub.model import CHEST_CT_CODES, Claim, ServiceLine
 from ctscrub.rules.registry import SeenLine
@@ -61,35 +61,35 @@ class Trigger:
     not met raises nothing, and that every rule fires on some claim whose trigger is met.
     """
 
-    DELETED_CODE = 1 << 0  # a code deleted on some date (CODE_DELETED)
-    CONTRAST_PAIR = 1 << 1  # 71250 with 71260 for the patient that date (CONTRAST_COMBINED_REQUIRED)
-    CONTRAST_DOCUMENTED = 1 << 2  # documented contrast contradicts a chest CT code (CONTRAST_MISMATCH)
-    CODE_PAIR = 1 << 3  # a pair edit between a chest CT line and another line that date (PTP_BUNDLED)
-    UNITS = 1 << 4  # units over the line limit, or over a per-day limit for the patient that date (UNITS_EXCEED_MUE)
-    SAME_CODE_TWICE = 1 << 5  # a chest CT code billed twice for the patient that date (DUPLICATE_LINE)
-    MODIFIER_INVALID = 1 << 6
-    MODIFIER_CONFLICT = 1 << 7  # 26 with TC, or 76 with 77
-    FACILITY_WITHOUT_26 = 1 << 8
-    REPEAT_MODIFIER = 1 << 9  # 76/77 on a dated chest CT line (REPEAT_WITHOUT_ORIGINAL)
-    DISTINCT_MODIFIER = 1 << 10  # 59/X{EPSU} on a dated chest CT line (DISTINCT_WITHOUT_PAIR)
-    PAYMENT_MODIFIER = 1 << 11  # 52, CT, GZ or GY (the payment and liability notes)
-    POS_INVALID = 1 << 12
-    DX_MISSING = 1 << 13  # no diagnosis, or an X12 pointer past the HI codes
-    DX_INVALID = 1 << 14
-    DX_NOT_SUPPORTING = 1 << 15
-    SCREENING_DX = 1 << 16  # Z12.2 on 71250/71260/71270
-    LDCT = 1 << 17  # 71271 billed (LDCT_FREQUENCY checks and records every screen)
-    NO_ORDERING = 1 << 18
-    NPI_INVALID = 1 << 19
-    DOCUMENTED = 1 << 20  # the input carries documentation checklist items
-    DOS_FUTURE = 1 << 21
-    TIMELY_FILING = 1 << 22  # past the filing limit, or near it for Medicare
-    CHARGE_BELOW = 1 << 23  # a Medicare charge below the fee schedule amount
-    TOTAL_CHARGE = 1 << 24  # CLM02 differs from the sum of the line charges
-    FREQUENCY_WITHOUT_REF = 1 << 25  # a frequency code without REF*F8
-    LDCT_AGE = 1 << 26  # a 71271 outside the payer profile's ages
-    LDCT_NO_TOBACCO = 1 << 27  # a 71271 without a tobacco-use diagnosis on the line or the claim
-    LDCT_SYMPTOMS = 1 << 28  # a 71271 with symptom or finding codes
+    DELETED_CODE: Final = 1 << 0  # a code deleted on some date (CODE_DELETED)
+    CONTRAST_PAIR: Final = 1 << 1  # 71250 with 71260 for the patient that date (CONTRAST_COMBINED_REQUIRED)
+    CONTRAST_DOCUMENTED: Final = 1 << 2  # documented contrast contradicts a chest CT code (CONTRAST_MISMATCH)
+    CODE_PAIR: Final = 1 << 3  # a pair edit between a chest CT line and another line that date (PTP_BUNDLED)
+    UNITS: Final = 1 << 4  # units over the line or per-day limit for the patient that date (UNITS_EXCEED_MUE)
+    SAME_CODE_TWICE: Final = 1 << 5  # a chest CT code billed twice for the patient that date (DUPLICATE_LINE)
+    MODIFIER_INVALID: Final = 1 << 6
+    MODIFIER_CONFLICT: Final = 1 << 7  # 26 with TC, or 76 with 77
+    FACILITY_WITHOUT_26: Final = 1 << 8
+    REPEAT_MODIFIER: Final = 1 << 9  # 76/77 on a dated chest CT line (REPEAT_WITHOUT_ORIGINAL)
+    DISTINCT_MODIFIER: Final = 1 << 10  # 59/X{EPSU} on a dated chest CT line (DISTINCT_WITHOUT_PAIR)
+    PAYMENT_MODIFIER: Final = 1 << 11  # 52, CT, GZ or GY (the payment and liability notes)
+    POS_INVALID: Final = 1 << 12
+    DX_MISSING: Final = 1 << 13  # no diagnosis, or an X12 pointer past the HI codes
+    DX_INVALID: Final = 1 << 14
+    DX_NOT_SUPPORTING: Final = 1 << 15
+    SCREENING_DX: Final = 1 << 16  # Z12.2 on 71250/71260/71270
+    LDCT: Final = 1 << 17  # 71271 billed (LDCT_FREQUENCY checks and records every screen)
+    NO_ORDERING: Final = 1 << 18
+    NPI_INVALID: Final = 1 << 19
+    DOCUMENTED: Final = 1 << 20  # the input carries documentation checklist items
+    DOS_FUTURE: Final = 1 << 21
+    TIMELY_FILING: Final = 1 << 22  # past the filing limit, or near it for Medicare
+    CHARGE_BELOW: Final = 1 << 23  # a Medicare charge below the fee schedule amount
+    TOTAL_CHARGE: Final = 1 << 24  # CLM02 differs from the sum of the line charges
+    FREQUENCY_WITHOUT_REF: Final = 1 << 25  # a frequency code without REF*F8
+    LDCT_AGE: Final = 1 << 26  # a 71271 outside the payer profile's ages
+    LDCT_NO_TOBACCO: Final = 1 << 27  # a 71271 without a tobacco-use diagnosis on the line or the claim
+    LDCT_SYMPTOMS: Final = 1 << 28  # a 71271 with symptom or finding codes
 
 
 _NO_PEERS: list[Peer | SeenLine] = []  # shared empty answer; rules only read peer lists

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 from ctscrub.model import Claim, Finding, ServiceLine
@@ -123,18 +124,19 @@ def facility_requires_26(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _dated_ct_lines_with(facts: ClaimFacts, wanted: tuple[str, ...]) -> list[tuple[ServiceLine, str]]:
-    """Chest CT lines with a date of service that carry one of ``wanted``, with the first such modifier.
+def _dated_ct_lines_with(facts: ClaimFacts, wanted: tuple[str, ...]) -> list[tuple[ServiceLine, str, date]]:
+    """Chest CT lines with a date of service that carry one of ``wanted``, with the first such modifier and the date.
 
     A list built in one loop, not a generator of ``first_of`` calls: the two rules below run on every
     claim with such a modifier.
     """
     out = []
     for ln in facts.ct_lines:
-        if ln.modifiers and ln.service_date is not None:
+        dos = ln.service_date
+        if ln.modifiers and dos is not None:
             for mod in ln.modifiers:
                 if mod in wanted:
-                    out.append((ln, mod))
+                    out.append((ln, mod, dos))
                     break
     return out
 
@@ -143,7 +145,7 @@ def _dated_ct_lines_with(facts: ClaimFacts, wanted: tuple[str, ...]) -> list[tup
 def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """76/77 mark a repeat: another line of the same code for the patient that date must bill the first study."""
     facts = claim_facts(claim, ctx)
-    for ln, mod in _dated_ct_lines_with(facts, REPEAT_MODIFIERS):
+    for ln, mod, dos in _dated_ct_lines_with(facts, REPEAT_MODIFIERS):
         code = ln.procedure_code
         for p in facts.peers(ln):  # a loop, not any(genexpr): a generator per line costs more than the test
             if p.code == code:
@@ -152,7 +154,7 @@ def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]
             yield finding(
                 "REPEAT_WITHOUT_ORIGINAL", claim, ln,
                 f"Line {ln.number} bills {code} with {mod} (repeat study), but no other {code} is billed for this "
-                f"patient on {ln.service_date.isoformat()}: the first study of the day is billed without 76 or 77.",
+                f"patient on {dos.isoformat()}: the first study of the day is billed without 76 or 77.",
                 f"Remove {mod} from {line_ref(ln)} if this was the only {code} that day; if the first "
                 f"study is on another claim, check that it is billed.",
             )
@@ -162,17 +164,18 @@ def repeat_without_original(claim: Claim, ctx: RuleContext) -> Iterator[Finding]
 def distinct_without_pair(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """59/X{EPSU} say a service is distinct from another procedure that date; never for a repeat of one code."""
     facts = claim_facts(claim, ctx)
-    for ln, mod in _dated_ct_lines_with(facts, DISTINCT_MODIFIERS):
+    for ln, mod, dos in _dated_ct_lines_with(facts, DISTINCT_MODIFIERS):
         peers = facts.peers(ln)
         code = ln.procedure_code
         for p in peers:  # a loop, not any(genexpr), as above
             if p.code != code:
                 break  # another procedure that day: something to be distinct from
         else:
-            yield _distinct_without_pair(claim, ln, mod, peers)
+            yield _distinct_without_pair(claim, ln, mod, dos, peers)
 
 
-def _distinct_without_pair(claim: Claim, ln: ServiceLine, mod: str, peers: list[Peer | SeenLine]) -> Finding:
+def _distinct_without_pair(claim: Claim, ln: ServiceLine, mod: str, dos: date,
+                           peers: list[Peer | SeenLine]) -> Finding:
     code = ln.procedure_code
     if peers:
         return finding(
@@ -184,7 +187,7 @@ def _distinct_without_pair(claim: Claim, ln: ServiceLine, mod: str, peers: list[
     return finding(
         "DISTINCT_WITHOUT_PAIR", claim, ln,
         f"Line {ln.number} uses {mod} (distinct service) on {code}, but no other procedure is "
-        f"billed for this patient on {ln.service_date.isoformat()}: there is nothing for it to be distinct "
+        f"billed for this patient on {dos.isoformat()}: there is nothing for it to be distinct "
         f"from.",
         f"Remove {mod} from {line_ref(ln)}.",
     )

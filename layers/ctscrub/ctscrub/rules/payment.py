@@ -11,20 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from ctscrub.model import Claim, Finding, Payer, ServiceLine
 from ctscrub.payment import PriceSetting, Quote, datasets_used, fee_schedule_quote
+from ctscrub.refdata.types import ReferenceLookups
 from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
-
-if TYPE_CHECKING:
-    from ctscrub.refdata import ReferenceData
 
 _COMPONENT = {"": "global", "26": "-26", "TC": "TC"}
 
 
-def comparable_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceData) -> tuple[Quote, PriceSetting] | None:
+def comparable_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceLookups) -> tuple[Quote, PriceSetting] | None:
     """The unreduced fee schedule quote a Medicare chest CT line's charge is compared with; None for other
     payers and for 52 lines (contractor-priced: the fee schedule amount is only an upper bound)."""
     if claim.payer is not Payer.MEDICARE or not ln.is_chest_ct or ln.has_modifier("52"):

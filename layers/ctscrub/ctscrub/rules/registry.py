@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from ctscrub.model import Claim, Finding, LinePrice, ServiceLine, Severity
+from ctscrub.refdata.types import ReferenceLookups
 from ctscrub.rules.catalog import RULES
 
 if TYPE_CHECKING:
-    from ctscrub.refdata import ReferenceData
     from ctscrub.rules.facts import ClaimFacts
 
 _V = TypeVar("_V")
@@ -49,9 +49,16 @@ class SeenLine(NamedTuple):
     units: Decimal = Decimal(1)
     rendering_npi: str | None = None  # line or claim rendering provider, for same-provider edits
 
-    # Peer's flags, as plain class attributes (a NamedTuple cannot declare ClassVars)
-    same_claim = False
-    before = True
+    # Peer's flags. Properties, not plain class attributes: a NamedTuple cannot declare ClassVars, and a
+    # compiled build (scripts/build_compiled.py) would take such attributes for fields. Read only when a
+    # rule names a peer.
+    @property
+    def same_claim(self) -> bool:
+        return False
+
+    @property
+    def before(self) -> bool:
+        return True
 
     def ref(self) -> str:
         return f"line {self.line} of claim {self.claim_id}"
@@ -63,7 +70,7 @@ class SeenLine(NamedTuple):
 @dataclass(slots=True)
 class RuleContext:
     as_of: date  # the processing date (DOS_FUTURE, TIMELY_FILING)
-    refdata: ReferenceData
+    refdata: ReferenceLookups
     # Lines of earlier claims in this upload, keyed by (patient key, service date): tuples in SeenLine's
     # field order (SeenLine itself, or the plain tuple the pipeline stores: every line of an upload is
     # indexed, and most are never a peer). The pipeline keeps only the most recent groups
@@ -74,7 +81,9 @@ class RuleContext:
     # before the rules run, so findings can state the dollars at stake).
     prices: dict[int, LinePrice] = field(default_factory=dict)
     # Facts of the claim being checked (set by the pipeline around its rules; see rules/facts.py).
-    facts: ClaimFacts | None = None
+    # A ClaimFacts, or None between claims. Any: a compiled build (scripts/build_compiled.py) checks a
+    # dataclass field's class at run time, and rules/facts.py, which imports this module, defines it.
+    facts: Any = None
     # Answers the trigger screen (rules/screen.py) and the rules reuse within the upload (never patient
     # data), bounded where they are stored (``remember`` for the rules).
     memo: dict[object, Any] = field(default_factory=dict)

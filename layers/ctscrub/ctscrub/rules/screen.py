@@ -64,12 +64,12 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     # A file repeats a few provider triples on every claim: check each triple once (real NPIs are short;
     # a hostile file's long values are checked each time, so the memo never holds them).
     billing, ordering, rendering = claim.billing_npi, claim.ordering_npi, claim.rendering_npi
-    key = ("providers", billing, ordering, rendering)
-    known = memo.get(key)
+    providers_key = ("providers", billing, ordering, rendering)
+    known = memo.get(providers_key)
     if known is None:
         known = _claim_providers(billing, ordering, rendering)
         if len(billing or "") + len(ordering or "") + len(rendering or "") <= 60:
-            remember(memo, key, known)
+            remember(memo, providers_key, known)
     provider_met, claim_ordering, claim_rendering = known
     met |= provider_met
     payer, locality = claim.payer, claim.locality
