@@ -28,4 +28,13 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 # The layer package is installed editable by `pip install -e .`; keep it importable without that too.
-sys.path.insert(0, str(ROOT / "layers" / "ctscrub"))
+# CTSCRUB_BUILD names a compiled tree (scripts/build_compiled.py) to test instead of the sources; the
+# programs tests start get it through PYTHONPATH.
+_BUILD = os.environ.get("CTSCRUB_BUILD")
+_TREE = Path(_BUILD).resolve() if _BUILD else ROOT / "layers" / "ctscrub"
+sys.path.insert(0, str(_TREE))
+if _BUILD:
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_TREE), os.environ.get("PYTHONPATH")]))
+    import ctscrub.pipeline
+
+    assert not ctscrub.pipeline.__file__.endswith(".py"), f"CTSCRUB_BUILD={_BUILD} is not a compiled tree"

@@ -74,6 +74,8 @@ def test_a_remembered_segment_means_what_reading_it_again_would(data: bytes) -> 
         assert _read(data) == with_memo
 
 
+@pytest.mark.skipif(not x12_837p.__file__.endswith(".py"),
+                    reason="a compiled reader binds ClaimBuilder when built: it cannot be replaced to record it")
 def test_the_memo_keeps_no_patient_segment(monkeypatch: pytest.MonkeyPatch) -> None:
     builders: list[x12_claim.ClaimBuilder] = []
 
