@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from machine import describe_python
+from machine import describe_build, describe_python
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -189,6 +189,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="validation runs; the fastest is reported")
     args = ap.parse_args()
     print(describe_python())
+    print(describe_build())
 
     t = import_times()
     ratio = t["import handler (app)"] / t["import boto3"]

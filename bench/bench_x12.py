@@ -32,7 +32,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from machine import describe_python
+from machine import describe_build, describe_python
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -183,6 +183,7 @@ def main() -> None:
     ap.add_argument("--pyx12-python", help="the python of a virtualenv with pyx12 4.0.0 (default: made from this one)")
     args = ap.parse_args()
     print(describe_python())
+    print(describe_build())
     results: dict[int, dict[str, dict[str, float]]] = {}
     for n in args.sizes:
         path = bench_file(n)

@@ -22,5 +22,16 @@ def describe_python() -> str:
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
 
+def describe_build() -> str:
+    """Which ctscrub the benchmark imports: the Python sources, or a tree compiled by scripts/build_compiled.py
+    (put first on the path with ``PYTHONPATH=build/compiled``; the benchmarks' own processes inherit it)."""
+    import ctscrub.pipeline
+
+    where = os.path.dirname(os.path.dirname(ctscrub.pipeline.__file__))
+    if ctscrub.pipeline.__file__.endswith(".py"):
+        return f"ctscrub: the Python sources ({where})"
+    return f"ctscrub: the compiled build, hot modules compiled with mypyc ({where})"
+
+
 if __name__ == "__main__":  # run by another interpreter (the pyx12 peer's) to describe itself
     print(describe_python())
