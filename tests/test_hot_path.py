@@ -249,15 +249,26 @@ def test_the_screen_memo_stays_bounded_and_answers_the_same_when_it_is_emptied(
 
 
 @pytest.mark.parametrize("adjudication", [2, 3])
-def test_the_units_trigger_sums_a_codes_units_that_day_under_a_per_day_limit(
-        monkeypatch: pytest.MonkeyPatch, adjudication: int) -> None:
+def test_the_units_trigger_sums_a_codes_units_that_day_under_a_per_day_limit(adjudication: int) -> None:
     """Under a per-day MUE (MAI 2 or 3) UNITS_EXCEED_MUE adds the units of a code across the patient's lines
     that date. The screen sums them the same way: it triggers the rule on every claim where it fires, and on
     no claim that merely bills a code twice within the limit (where it used to run the rule for nothing)."""
-    rd = load_reference_data()
     per_day = MueLimit(code="any", units=2, adjudication=adjudication, rationale="test", dataset="test MUE")
-    monkeypatch.setattr(rd, "mue", lambda code, dos: per_day if code in CHEST_CT_CODES else None)
-    ctx = RuleContext(as_of=AS_OF, refdata=rd)
+
+    class PerDayLimits:
+        """The bundled reference data with a per-day MUE on every chest CT code (a wrapper, not a patched
+        instance: a compiled build's ReferenceData takes no new attributes)."""
+
+        def __init__(self) -> None:
+            self._rd = load_reference_data()
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._rd, name)
+
+        def mue(self, code: str, dos: object) -> MueLimit | None:
+            return per_day if code in CHEST_CT_CODES else None
+
+    ctx = RuleContext(as_of=AS_OF, refdata=PerDayLimits())
     rnd = random.Random(adjudication)
     fired = twice_within_limit = 0
     for n in range(2000):
