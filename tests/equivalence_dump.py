@@ -20,6 +20,26 @@ from ctscrub.refdata import load_reference_data
 from ctscrub.screening_history import InMemoryScreeningHistory
 
 AS_OF = date(2026, 11, 28)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def equivalence_inputs(out: Path, csv_lines: int = 3_000, x12_claims: int = 500) -> list[Path]:
+    """The files two builds are compared on: a generated CSV and 837P (written into ``out``), the samples, the
+    test corpus and the shared X12 samples when they are there."""
+    sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
+    from bench_pipeline import generate_csv
+    from x12_fixtures import bench_interchange, iter_render
+
+    out.mkdir(parents=True, exist_ok=True)
+    generated_csv, generated_x12 = out / "generated.csv", out / "generated.x12"
+    generate_csv(generated_csv, csv_lines)
+    generated_x12.write_text("".join(iter_render([bench_interchange(x12_claims)])), encoding="utf-8")
+    files = [generated_csv, generated_x12]
+    for folder in (ROOT / "samples", ROOT / "tests" / "corpus", ROOT.parent / "shared" / "samples" / "x12"):
+        if folder.is_dir():
+            files += sorted(p for p in folder.rglob("*")
+                            if p.is_file() and p.suffix != ".md" and p.name != "MANIFEST.json")
+    return files
 
 
 def plain(o: object) -> object:

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SHARED
-from x12_fixtures import bench_interchange, iter_render
+from conftest import ROOT
+from equivalence_dump import equivalence_inputs
 
 SOURCES = ROOT / "layers" / "ctscrub"
 COMPILED = Path(os.environ.get("CTSCRUB_BUILD") or ROOT / "build" / "compiled")
@@ -25,22 +25,6 @@ DUMP = Path(__file__).with_name("equivalence_dump.py")
 
 pytestmark = pytest.mark.skipif(not (COMPILED / "ctscrub").is_dir(),
                                 reason="no compiled build: run scripts/build_compiled.py")
-
-
-def _inputs(tmp: Path) -> list[Path]:
-    sys.path.insert(0, str(ROOT / "bench"))
-    from bench_pipeline import generate_csv
-
-    generated_csv = tmp / "generated.csv"
-    generate_csv(generated_csv, 3_000)
-    generated_x12 = tmp / "generated.x12"
-    generated_x12.write_text("".join(iter_render([bench_interchange(500)])), encoding="utf-8")
-    files = [generated_csv, generated_x12]
-    for folder in (ROOT / "samples", ROOT / "tests" / "corpus", SHARED / "samples" / "x12"):
-        if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*")
-                            if p.is_file() and p.suffix != ".md" and p.name != "MANIFEST.json")
-    return files
 
 
 def test_the_compiled_tree_is_built_from_the_current_sources() -> None:
@@ -51,7 +35,7 @@ def test_the_compiled_tree_is_built_from_the_current_sources() -> None:
 
 
 def test_the_compiled_build_gives_the_same_results_as_the_sources(tmp_path: Path) -> None:
-    files = [str(f) for f in _inputs(tmp_path)]
+    files = [str(f) for f in equivalence_inputs(tmp_path / "inputs")]
     runs = {}
     for name, tree in (("sources", SOURCES), ("compiled", COMPILED)):
         env = {**os.environ, "PYTHONPATH": str(tree)}

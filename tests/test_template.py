@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -117,7 +118,8 @@ def test_function_runtime_architecture_and_layers() -> None:
     arch = FUNC.get("Architectures", TPL["Globals"]["Function"].get("Architectures"))
     assert runtime == "python3.13" and arch == ["arm64"]
     assert FUNC["Handler"] == "app.lambda_handler" and FUNC["CodeUri"].rstrip("/") == "functions/scrub_upload"
-    assert {"Ref": "CtscrubLayer"} in FUNC["Layers"]
+    layer_choice = {"Fn::If": ["UseCompiledCtscrubLayer", {"Ref": "CtscrubLayerArn"}, {"Ref": "CtscrubLayer"}]}
+    assert FUNC["Layers"][0] == layer_choice
     powertools = [x["Fn::Sub"] for x in FUNC["Layers"] if isinstance(x, dict) and "Fn::Sub" in x]
     assert powertools and "AWSLambdaPowertoolsPythonV3-python313-arm64:${PowertoolsLayerVersion}" in powertools[0]
     layer = RES["CtscrubLayer"]
@@ -125,6 +127,23 @@ def test_function_runtime_architecture_and_layers() -> None:
     assert layer["Metadata"]["BuildMethod"] == "python3.13"
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
     assert FUNC["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
+
+
+def test_the_ctscrub_layer_defaults_to_the_one_sam_builds_from_the_sources() -> None:
+    """CtscrubLayerArn (a compiled layer from scripts/build_layer_arm64.sh) is opt-in: empty by default."""
+    param = TPL["Parameters"]["CtscrubLayerArn"]
+    assert param["Type"] == "String" and param["Default"] == ""
+    assert "scripts/build_layer_arm64.sh" in param["Description"]
+    assert TPL["Conditions"]["UseCompiledCtscrubLayer"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CtscrubLayerArn"}, ""]}]}
+    (choice,) = [x["Fn::If"] for x in FUNC["Layers"] if isinstance(x, dict) and "Fn::If" in x]
+    assert choice == ["UseCompiledCtscrubLayer", {"Ref": "CtscrubLayerArn"}, {"Ref": "CtscrubLayer"}]
+    # With the default (condition false) the function gets the source-built layer.
+    assert choice[2] == {"Ref": "CtscrubLayer"} and RES["CtscrubLayer"]["Properties"]["ContentUri"] == "layers/ctscrub"
+    pattern = re.compile(param["AllowedPattern"])
+    assert pattern.fullmatch("")
+    assert pattern.fullmatch("arn:aws:lambda:us-east-1:123456789012:layer:ctscrub-compiled:3")
+    assert not pattern.fullmatch("arn:aws:lambda:us-east-1:123456789012:layer:ctscrub-compiled")
 
 
 def test_s3_event_is_object_created_under_incoming_prefix() -> None:
