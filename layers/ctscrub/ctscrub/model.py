@@ -202,7 +202,7 @@ class Finding:
     def to_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule,
-            "severity": self.severity.value,
+            "severity": str(self.severity),  # the value as a plain str (``.value`` is a Python call per finding)
             "claim_id": self.claim_id,
             "line": self.line,
             "code": self.code,

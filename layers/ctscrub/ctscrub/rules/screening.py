@@ -44,7 +44,7 @@ def in_age_range(claim: Claim, dos: date, policy: dict[str, Any]) -> bool:
     """The patient's age on ``dos`` is inside the payer profile's range (True without a birth date)."""
     if claim.birth_date is None:
         return True
-    low, high = policy["age"][claim.payer.value]
+    low, high = policy["age"][claim.payer]  # a StrEnum member is its value as a key (``.value`` is a Python call)
     return bool(low <= age_on(claim.birth_date, dos) <= high)
 
 
@@ -86,7 +86,7 @@ def ldct_age(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     """
     if claim.birth_date is None:
         return
-    profile = claim.payer.value
+    profile = claim.payer  # a StrEnum: a key equal to its value
     for ln, dos, policy in screen_lines(claim):
         if in_age_range(claim, dos, policy):
             continue
