@@ -246,6 +246,9 @@ def test_settle_process_parses_every_table_then_freezes_the_process_once(monkeyp
 
     frozen: list[int] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))  # never freeze the test process for real
+    thresholds: list[tuple[int, ...]] = []
+    monkeypatch.setattr(gc, "get_threshold", lambda: (2000, 10, 10))
+    monkeypatch.setattr(gc, "set_threshold", lambda *t: thresholds.append(t))
     monkeypatch.setattr(refdata_module, "_settled", False)
     rd = load_reference_data()
     loaded = rd._loaded
@@ -261,12 +264,33 @@ def test_settle_process_parses_every_table_then_freezes_the_process_once(monkeyp
     monkeypatch.setitem(tables.TABLE_TYPES, broken.manifest.kind, fails_on_one)
     settle_process(rd)
     assert frozen == [1]
+    assert thresholds == [(refdata_module.GC_YOUNG_THRESHOLD, 10, 10)]  # the young generation only
     assert {id(ds) for ds in datasets} - {id(broken)} <= set(loaded._tables)
     assert id(broken) not in loaded._tables
     with pytest.raises(ValueError, match="unreadable table"):
         loaded.table(broken)  # the upload that needs it fails as it did without settle_process
     settle_process(rd)
     assert frozen == [1]
+    assert len(thresholds) == 1
+
+
+@pytest.mark.parametrize("set_by_the_program", [(0, 10, 10), (50_000, 10, 10)])
+def test_settle_process_never_lowers_a_threshold_or_reenables_collection(
+        monkeypatch: pytest.MonkeyPatch, set_by_the_program: tuple[int, int, int]) -> None:
+    """A program that embeds the scrubber and disabled the collector (threshold 0) or set a higher young
+    threshold keeps its setting."""
+    import gc
+
+    import ctscrub.refdata as refdata_module
+    from ctscrub.refdata import settle_process
+
+    changed: list[tuple[int, ...]] = []
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    monkeypatch.setattr(gc, "get_threshold", lambda: set_by_the_program)
+    monkeypatch.setattr(gc, "set_threshold", lambda *t: changed.append(t))
+    monkeypatch.setattr(refdata_module, "_settled", False)
+    settle_process(load_reference_data())
+    assert changed == []
 
 
 def test_two_dates_of_one_reference_version_share_their_answers() -> None:

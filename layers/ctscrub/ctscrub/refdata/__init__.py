@@ -304,7 +304,8 @@ _settled = False  # settle_process has frozen the process's objects
 def settle_process(refdata: ReferenceData) -> None:
     """Process setup before the first upload: parse every table of ``refdata`` and read every policy table
     (all kept for the life of the process), then, once per process, move every object alive at this point
-    out of the garbage collector's reach (``gc.freeze``).
+    out of the garbage collector's reach (``gc.freeze``) and make its young generation larger
+    (``GC_YOUNG_THRESHOLD``).
 
     Full collections during an upload otherwise traverse every module, function and reference table again.
     Call it only where nothing of an upload exists yet (Lambda init, CLI start): an upload's objects must
@@ -326,6 +327,21 @@ def settle_process(refdata: ReferenceData) -> None:
         _settled = True
         gc.collect()  # what is garbage now must not be frozen
         gc.freeze()
+        young, *older = gc.get_threshold()
+        if 0 < young < GC_YOUNG_THRESHOLD:  # 0: collection disabled by the embedding program, left so
+            gc.set_threshold(GC_YOUNG_THRESHOLD, *older)
+
+
+GC_YOUNG_THRESHOLD = 20_000
+"""The young-generation threshold ``settle_process`` sets (CPython's default is 2,000).
+
+An upload frees nearly everything it allocates as it goes; what makes the collector run is what it keeps:
+the same-patient index and the screening history. With the default, every collection of a 100,000-claim
+837P traverses those long-lived lines and tuples scattered in memory: 33 collections, 3% of the file's CPU
+time (measured with ``gc.callbacks``, 2026-11-28). With 20,000 they are 3 and 0.4%. Only objects in
+reference cycles wait longer to be freed (the pipeline makes few: an exception's traceback); the bound is
+20,000 container objects, well under a megabyte of claims' data.
+"""
 
 
 __all__ = ["BUNDLED_DIR", "ENV_DIR", "ReferenceData", "load_reference_data", "settle_process"]
