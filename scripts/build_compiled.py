@@ -27,6 +27,7 @@ PACKAGE = ROOT / "layers" / "ctscrub" / "ctscrub"
 # The modules on the per-claim path, relative to the package.
 HOT_MODULES = (
     "model.py",
+    "absence_findings.py",
     "pipeline.py",
     "payment.py",
     "screening_history.py",

@@ -256,15 +256,17 @@ class ClaimResult:
     line_count: int
     chest_ct_line_count: int
     payer: Payer
+    position: int  # the claim's place in the upload (0 first): results can reach the sinks out of file order
 
     def __init__(self, claim_id: str, findings: list[Finding], prices: list[LinePrice], line_count: int,
-                 chest_ct_line_count: int, payer: Payer) -> None:  # spelled out: see Finding
+                 chest_ct_line_count: int, payer: Payer, position: int = 0) -> None:  # spelled out: see Finding
         self.claim_id = claim_id
         self.findings = findings
         self.prices = prices
         self.line_count = line_count
         self.chest_ct_line_count = chest_ct_line_count
         self.payer = payer
+        self.position = position
 
     @property
     def error_count(self) -> int:

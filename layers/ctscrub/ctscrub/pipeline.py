@@ -2,21 +2,24 @@
 
 The pipeline holds one claim and a small same-patient/same-day index in memory, so memory stays flat
 in file size. Sinks (an in-memory collector for the CLI, DynamoDB and SNS writers in AWS, the report
-builder) receive each claim's result as soon as it is checked, and the upload summary at the end.
+builder) receive each claim's result as soon as it is checked, and the upload summary at the end; a result
+that says a line's partner is missing waits for the later claims of that patient and date first
+(``absence_findings``).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Protocol
 
 from ctscrub import RULESET_VERSION
-from ctscrub.formats import FileRejected, open_reader
+from ctscrub.absence_findings import HeldResults
+from ctscrub.formats import ClaimReader, FileRejected, open_reader
 from ctscrub.formats.stream import Readable
 from ctscrub.model import Claim, ClaimResult, Finding, LinePrice, Severity
 from ctscrub.payment import price_claim
@@ -132,21 +135,53 @@ usual order, are always fully covered). Claims inside one claim are always compa
 """
 
 
-def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts) -> None:
-    """Index the claim's lines by patient and date for the rules that compare across claims."""
+def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts, held: HeldResults) -> list[ClaimResult] | None:
+    """Index the claim's lines by patient and date for the rules that compare across claims; return the held
+    results that the patient-days leaving the index settle (None: none)."""
     index = ctx.patient_day_lines
     claim_id, claim_rendering = claim.claim_id, claim.rendering_npi
     patient = facts.patient
+    settled: list[ClaimResult] | None = None
     for dos, lines in facts.by_date.items():  # a claim's lines usually share one date
         key = (patient, dos)
         group = index.get(key)
         if group is None:
             group = index[key] = []
             if len(index) > PATIENT_DAY_WINDOW:
-                index.popitem(last=False)  # the oldest group (O(1) on an OrderedDict, unlike a dict)
+                old_key, old_group = index.popitem(last=False)  # the oldest (O(1) on an OrderedDict, unlike a dict)
+                if len(held):
+                    released = held.release(old_key, old_group)
+                    if released:
+                        settled = released if settled is None else settled + released
         for ln in lines:  # plain tuples in SeenLine's field order: peers() names them when a rule asks
             group.append((claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
                           ln.rendering_npi or claim_rendering))
+    return settled
+
+
+def _checked_results(reader: ClaimReader, ctx: RuleContext, plan: RulePlan,
+                     default_locality: str | None) -> Iterator[ClaimResult]:
+    """Each claim's result, in file order except those held for later claims (``absence_findings``)."""
+    held = HeldResults()
+    index = ctx.patient_day_lines
+    position = 0
+    for claim in reader.claims():
+        if default_locality and not claim.locality:
+            claim.locality = default_locality
+        facts = ClaimFacts(claim, ctx)
+        result = check_claim(claim, ctx, plan, facts)
+        result.position = position
+        position += 1
+        settled = _remember_lines(claim, ctx, facts, held)
+        if settled is not None:
+            yield from settled
+        if result.findings and facts.ct_lines:
+            is_held, early = held.hold(result, facts.patient, facts.by_date, index)
+            yield from early
+            if is_held:
+                continue
+        yield result
+    yield from held.release_all(index)
 
 
 def _discard_counts(summary: UploadSummary) -> None:
@@ -181,13 +216,7 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
         claims = lines = chest_ct_lines = claims_with_errors = 0
         errors = warnings = infos = 0  # findings by severity
         expected_allowed = amount_at_stake = Decimal(0)
-        default_locality = options.default_locality
-        for claim in reader.claims():
-            if default_locality and not claim.locality:
-                claim.locality = default_locality
-            facts = ClaimFacts(claim, ctx)
-            result = check_claim(claim, ctx, plan, facts)
-            _remember_lines(claim, ctx, facts)
+        for result in _checked_results(reader, ctx, plan, options.default_locality):
             claims += 1
             lines += result.line_count
             chest_ct_lines += result.chest_ct_line_count
@@ -254,7 +283,7 @@ def scrub(source: Readable, options: ScrubOptions, sinks: Iterable[Sink], *, upl
 
 
 class CollectingSink:
-    """Keeps every claim result in memory: for the CLI and tests, not for big files in Lambda."""
+    """Keeps every claim result in memory, in file order: for the CLI and tests, not for big files in Lambda."""
 
     def __init__(self) -> None:
         self.results: list[ClaimResult] = []
@@ -265,6 +294,7 @@ class CollectingSink:
 
     def finish(self, summary: UploadSummary) -> None:
         self.summary = summary
+        self.results.sort(key=_position)  # the results held for later claims came last (absence_findings)
 
     def all_findings(self) -> list[Finding]:
         out: list[Finding] = []
@@ -275,3 +305,7 @@ class CollectingSink:
         for r in self.results:
             out.extend(r.findings)
         return out
+
+
+def _position(result: ClaimResult) -> int:
+    return result.position
