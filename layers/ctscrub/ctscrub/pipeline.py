@@ -135,6 +135,16 @@ usual order, are always fully covered). Claims inside one claim are always compa
 """
 
 
+MAX_LINES_PER_PATIENT_DAY = 200
+"""How many lines of one patient and date the upload index keeps for the checks of later claims.
+
+Real claims bill a few lines per patient and day; every later claim of that patient-day is compared with
+each kept line, so a hostile file of thousands of lines for one patient-day would cost time and memory
+growing with the square of its size. Lines past this many are still checked against the kept ones and
+within their own claim, but later claims are not compared with them.
+"""
+
+
 def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts, held: HeldResults) -> list[ClaimResult] | None:
     """Index the claim's lines by patient and date for the rules that compare across claims; return the held
     results that the patient-days leaving the index settle (None: none)."""
@@ -153,10 +163,33 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts, held: Hel
                     released = held.release(old_key, old_group)
                     if released:
                         settled = released if settled is None else settled + released
+        if len(group) + len(lines) > MAX_LINES_PER_PATIENT_DAY:
+            lines = lines[:max(0, MAX_LINES_PER_PATIENT_DAY - len(group))]
         for ln in lines:  # plain tuples in SeenLine's field order: peers() names them when a rule asks
             group.append((claim_id, ln.number, ln.procedure_code, ln.modifiers, ln.units,
                           ln.rendering_npi or claim_rendering))
     return settled
+
+
+MAX_LINES_PER_CLAIM = 999
+"""Service lines of one claim that are checked (the JSON format's own limit; an 837P claim carries at most 50).
+
+The lines of a claim are compared with each other, so a hostile claim of thousands of lines would cost time
+and memory growing with the square of its size (4,000 lines: 30 s and 1.9 GB, measured). Lines past this
+many are reported on the claim and not checked.
+"""
+
+
+def _cut_long_claim(claim: Claim, format_name: str) -> None:
+    """Keep the first ``MAX_LINES_PER_CLAIM`` lines of ``claim`` and say so on the claim."""
+    count = len(claim.lines)
+    del claim.lines[MAX_LINES_PER_CLAIM:]
+    claim.total_charge = None  # the claim total covers lines that are no longer there: not compared
+    rule = "X12_CLAIM_MALFORMED" if format_name.startswith("x12") else "ROW_MALFORMED"
+    claim.reader_findings.append(finding(
+        rule, claim, None,
+        f"Claim {claim.claim_id} has {count:,} service lines; only the first {MAX_LINES_PER_CLAIM} were checked.",
+        "Split it into claims of at most 50 service lines (the most an 837P claim carries) and upload it again."))
 
 
 def _checked_results(reader: ClaimReader, ctx: RuleContext, plan: RulePlan,
@@ -168,6 +201,8 @@ def _checked_results(reader: ClaimReader, ctx: RuleContext, plan: RulePlan,
     for claim in reader.claims():
         if default_locality and not claim.locality:
             claim.locality = default_locality
+        if len(claim.lines) > MAX_LINES_PER_CLAIM:
+            _cut_long_claim(claim, reader.format_name)
         facts = ClaimFacts(claim, ctx)
         result = check_claim(claim, ctx, plan, facts)
         result.position = position

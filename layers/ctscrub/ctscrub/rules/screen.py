@@ -265,6 +265,8 @@ def _same_day_bits(facts: ClaimFacts, dos: date, date_class: object, ctx: RuleCo
     if seen:
         codes.extend(s[2] for s in seen)  # SeenLine.code
     codes.sort()
+    if len(codes) > 4:  # only up to two of each code matter to _day_triggers: a day of thousands of lines
+        codes = [c for i, c in enumerate(codes) if i < 2 or codes[i - 2] != c]  # keys the memo on a few
     day = tuple(codes)
     key = ("day", day, date_class)
     memo = ctx.memo
