@@ -113,6 +113,25 @@ def test_upload_lands_in_dynamodb_and_alerts_reach_subscribers(stack: tuple[sand
     assert st.drain("rejections") == []
 
 
+def test_a_repeat_whose_original_is_on_a_later_claim_lands_without_the_finding(
+        stack: tuple[sandbox.EmbeddedStack, Any]) -> None:
+    """RPA-1's 71250-76 has its original on the later claim RPB-1 (same patient and date): its items carry
+    no REPEAT_WITHOUT_ORIGINAL, while RPC-2's lone repeat (another patient) does; the counts agree."""
+    st, app = stack
+    body = "\n".join([HEADER, _row("RPA-1", 1, "71250", mods="76"), _row("RPB-1", 1, "71250"),
+                      _row("RPC-2", 1, "71250", mods="76")]).encode() + b"\n"
+    (up,) = _invoke(app, st.upload(body, "incoming/repeats.csv"))["uploads"]
+    assert up["status"] == "COMPLETED" and up["claims"] == 3
+    items = _upload_items(st, up["upload_id"])
+    rules = _findings_by_claim(items)
+    assert "REPEAT_WITHOUT_ORIGINAL" not in rules.get("RPA-1", set())
+    assert "REPEAT_WITHOUT_ORIGINAL" in rules["RPC-2"]
+    record = next(i for i in items if i["sk"] == "UPLOAD")
+    assert record["by_rule"]["REPEAT_WITHOUT_ORIGINAL"] == 1
+    assert sum(record["by_rule"].values()) == sum(1 for i in items if i["sk"].startswith(("FINDING#", "FILE#")))
+    assert sum(1 for i in items if i["sk"].startswith("PRICE#")) == 3  # every claim's line, the held one too
+
+
 def test_duplicate_delivery_is_processed_once(stack: tuple[sandbox.EmbeddedStack, Any]) -> None:
     st, app = stack
     event = st.upload(CLAIMS_CSV, "incoming/dup.csv")
