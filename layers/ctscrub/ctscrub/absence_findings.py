@@ -76,7 +76,7 @@ class HeldResults:
              index: dict[PatientDay, list[tuple[Any, ...]]]) -> tuple[bool, list[ClaimResult]]:
         """Hold ``result`` when it has an absence finding whose patient-day is still in ``index``.
 
-        ``lines_by_date``: the claim's chest CT lines by date of service (``ClaimFacts.by_date``);
+        ``lines_by_date``: the claim's dated lines by date of service (``ClaimFacts.by_date``);
         ``index``: the same-patient index, the claim's own lines already in it. Returns whether the result
         is held, and the results settled early to stay within the bound (sent on before it).
         """
