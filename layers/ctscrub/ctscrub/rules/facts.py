@@ -137,7 +137,8 @@ class ClaimFacts:
     def peers(self, ln: ServiceLine) -> list[Peer | SeenLine]:
         """The patient's other lines on ``ln``'s date: this claim's, and earlier claims' of the upload.
 
-        Later claims of the upload are not seen yet, so a cross-claim finding lands on the later line.
+        Later claims of the upload are not seen yet, so a cross-claim finding lands on the later line (a
+        finding that a partner line is missing waits for them: ``ctscrub.absence_findings``).
         The list is shared between the rules of the claim: read it, never change it.
         """
         dos = ln.service_date
