@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+from ctscrub.absence_findings import HeldResults
 from ctscrub.formats import open_reader
 from ctscrub.payment import price_claim
 from ctscrub.pipeline import _remember_lines
@@ -50,6 +51,7 @@ def stage_seconds(path: Path) -> dict[str, float]:
         ctx = RuleContext(as_of=AS_OF, refdata=load_reference_data().for_upload(),
                           screening_history=InMemoryScreeningHistory())
         plan = RulePlan(all_rules())
+        held = HeldResults()  # nothing is held here: the index's cost is what this stage measures
         for claim in claims:
             t0 = clock()
             facts = ClaimFacts(claim, ctx)
@@ -70,7 +72,7 @@ def stage_seconds(path: Path) -> dict[str, float]:
                 spent["rules"] += t4 - t3
             else:
                 t4 = clock()
-            _remember_lines(claim, ctx, facts)
+            _remember_lines(claim, ctx, facts, held)
             spent["same-patient index"] += clock() - t4
         for name, seconds in spent.items():
             best[name] = min(best[name], seconds)
