@@ -81,10 +81,35 @@ def test_a_distinct_service_whose_other_procedure_is_on_a_later_claim_is_not_rep
     assert "DISTINCT_WITHOUT_PAIR" not in rules_of(sink, "A")
 
 
-def test_a_later_claim_of_the_same_code_is_no_pair_for_a_distinct_service() -> None:
-    """59 marks a different procedure: a later line of the same code leaves the finding standing."""
+def findings_of(sink: CollectingSink, claim_id: str, rule: str) -> list[Finding]:
+    return [f for r in sink.results if r.claim_id == claim_id for f in r.findings if f.rule == rule]
+
+
+def test_a_later_claim_of_the_same_code_is_no_pair_for_a_distinct_service_and_the_advice_becomes_76_77() -> None:
+    """59 marks a different procedure: a later line of the same code leaves the finding standing. The line
+    is then a repeat of that code, so the fix is 76/77, not removing 59 (as when the repeat comes first)."""
     sink, _ = run(row("A", "M1", "2026-06-15", "71250", "59") + row("B", "M1", "2026-06-15", "71250"))
-    assert "DISTINCT_WITHOUT_PAIR" in rules_of(sink, "A")
+    [f] = findings_of(sink, "A", "DISTINCT_WITHOUT_PAIR")
+    assert f.message.startswith("Line 1 uses 59 on a repeat of 71250 (line 1 of claim B bills the same code")
+    assert f.suggestion.startswith("Replace 59 with 76 (same physician) or 77 (another physician) on line 1")
+    # the same advice as when the same-code line comes first, on an earlier claim
+    sink, _ = run(row("B", "M1", "2026-06-15", "71250") + row("A", "M1", "2026-06-15", "71250", "59"))
+    [g] = findings_of(sink, "A", "DISTINCT_WITHOUT_PAIR")
+    assert g.suggestion.split(" on ")[0] == f.suggestion.split(" on ")[0]
+
+
+def test_a_distinct_service_alone_on_its_date_keeps_the_advice_to_remove_the_modifier() -> None:
+    sink, _ = run(row("A", "M1", "2026-06-15", "71250", "XS") + row("B", "M2", "2026-06-15", "71250")
+                  + row("C", "M1", "2026-06-16", "71250"))
+    [f] = findings_of(sink, "A", "DISTINCT_WITHOUT_PAIR")
+    assert "no other procedure is billed for this patient on 2026-06-15" in f.message
+    assert f.suggestion.startswith("Remove XS from line 1")
+
+
+def test_a_later_other_procedure_clears_a_distinct_service_even_after_a_later_repeat() -> None:
+    sink, _ = run(row("A", "M1", "2026-06-15", "71250", "59") + row("B", "M1", "2026-06-15", "71250")
+                  + row("C", "M1", "2026-06-15", "71046"))
+    assert findings_of(sink, "A", "DISTINCT_WITHOUT_PAIR") == []
 
 
 def test_a_held_result_goes_out_when_its_patient_day_leaves_the_window(monkeypatch: pytest.MonkeyPatch) -> None:

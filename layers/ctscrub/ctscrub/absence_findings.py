@@ -8,8 +8,11 @@ the same patient and date, as when a billing system splits one visit over two cl
 A claim result with such a finding is held until its patient-days leave the same-patient index (the most
 recent ``pipeline.PATIENT_DAY_WINDOW`` patient-days: the lines later claims can be compared with), or the
 upload ends. Then each such finding is dropped when a later claim billed the partner, and the result goes
-to the sinks. Held results are bounded (``MAX_HELD``), so memory stays flat in file size; past the bound
-the oldest is settled early, on the claims seen so far.
+to the sinks. A 59/X{EPSU} line that was alone on its date, and whose later lines that date all bill its own
+code, keeps its finding, reworded: the line is a repeat, which 76/77 mark, so removing 59 is not the fix.
+
+Held results are bounded (``MAX_HELD``), so memory stays flat in file size; past the bound the oldest is
+settled early, on the claims seen so far.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from collections import deque
 from datetime import date
 from typing import Any
 
-from ctscrub.model import ClaimResult, Finding
+from ctscrub.model import ClaimResult, Finding, ServiceLine
+from ctscrub.rules.coding import DISTINCT_MODIFIERS
+from ctscrub.rules.modifiers import distinct_on_repeat
 
 REPEAT_WITHOUT_ORIGINAL = "REPEAT_WITHOUT_ORIGINAL"
 DISTINCT_WITHOUT_PAIR = "DISTINCT_WITHOUT_PAIR"
@@ -27,7 +32,7 @@ ABSENCE_RULES = frozenset({REPEAT_WITHOUT_ORIGINAL, DISTINCT_WITHOUT_PAIR})
 MAX_HELD = 10_000
 """Claim results held at most; the same bound as the patient-days the index keeps."""
 
-_CODE = 2  # position of the procedure code in the index's line tuples (SeenLine's field order)
+_CLAIM_ID, _LINE, _CODE = 0, 1, 2  # positions in the index's line tuples (SeenLine's field order)
 
 PatientDay = tuple[int, date]
 
@@ -35,13 +40,17 @@ PatientDay = tuple[int, date]
 class _Wait:
     """One absence finding and where its partner would appear: the lines its patient-day gets after ``start``."""
 
-    __slots__ = ("done", "finding", "key", "same_code", "start")
+    __slots__ = ("done", "finding", "key", "lone", "same_code", "start")
 
-    def __init__(self, finding: Finding, key: PatientDay, start: int, same_code: bool) -> None:
+    def __init__(self, finding: Finding, key: PatientDay, start: int, same_code: bool,
+                 lone: tuple[ServiceLine, str] | None = None) -> None:
         self.finding = finding
         self.key = key
         self.start = start
         self.same_code = same_code  # the partner is a line of the same code (76/77), else of another code (59...)
+        # A 59/X{EPSU} line that was alone that date, and its distinct modifier: its finding says "nothing to be
+        # distinct from", which a later line of the same code would make wrong advice.
+        self.lone = lone
         self.done = False
 
     def partner_in(self, group: list[tuple[Any, ...]]) -> bool:
@@ -50,6 +59,14 @@ class _Wait:
             if (group[i][_CODE] == code) is self.same_code:
                 return True
         return False
+
+    def same_code_in(self, group: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+        """The first line after ``start`` that bills the finding's code."""
+        code = self.finding.code
+        for i in range(self.start, len(group)):
+            if group[i][_CODE] == code:
+                return group[i]
+        return None
 
 
 class _Held:
@@ -84,16 +101,20 @@ class HeldResults:
         for f in result.findings:
             if f.rule not in ABSENCE_RULES or f.line is None:
                 continue
-            dos = _date_of(f, lines_by_date)
-            if dos is None:
+            found = _line_of(f, lines_by_date)
+            if found is None:
                 continue
+            dos, ln = found
             key = (patient, dos)
             group = index.get(key)
             if group is None:  # already out of the window: no later line can be compared with it
                 continue
             if waits is None:
                 waits = []
-            waits.append(_Wait(f, key, len(group), f.rule == REPEAT_WITHOUT_ORIGINAL))
+            repeat = f.rule == REPEAT_WITHOUT_ORIGINAL
+            # alone that date: the group holds the claim's own lines that date, after the earlier claims'
+            lone = None if repeat or len(group) != 1 else (ln, _distinct_modifier(ln))
+            waits.append(_Wait(f, key, len(group), repeat, lone))
         if waits is None:
             return False, []
         held = _Held(result, waits)
@@ -151,6 +172,12 @@ class HeldResults:
         held.open -= 1
         if w.partner_in(group):
             held.dropped.append(w.finding)
+        elif w.lone is not None:
+            repeat = w.same_code_in(group)
+            if repeat is not None:
+                ln, mod = w.lone
+                w.finding.message, w.finding.suggestion = distinct_on_repeat(
+                    ln, mod, f"line {repeat[_LINE]} of claim {repeat[_CLAIM_ID]}")
 
     def _finish(self, held: _Held) -> ClaimResult:
         result = held.result
@@ -164,10 +191,15 @@ class HeldResults:
         return result
 
 
-def _date_of(f: Finding, lines_by_date: dict[date, Any]) -> date | None:
-    """The date of service of the line ``f`` is about (its number and code), among the claim's dated lines."""
+def _line_of(f: Finding, lines_by_date: dict[date, Any]) -> tuple[date, ServiceLine] | None:
+    """The line ``f`` is about (its number and code) and its date of service, among the claim's dated lines."""
     for dos, lines in lines_by_date.items():
         for ln in lines:
             if ln.number == f.line and ln.procedure_code == f.code:
-                return dos
+                return dos, ln
     return None
+
+
+def _distinct_modifier(ln: ServiceLine) -> str:
+    """The line's first 59/X{EPSU} modifier, the one its finding names (as the rule picks it)."""
+    return next(m for m in ln.modifiers if m in DISTINCT_MODIFIERS)

@@ -178,12 +178,7 @@ def _distinct_without_pair(claim: Claim, ln: ServiceLine, mod: str, dos: date,
                            peers: list[Peer | SeenLine]) -> Finding:
     code = ln.procedure_code
     if peers:
-        return finding(
-            "DISTINCT_WITHOUT_PAIR", claim, ln,
-            f"Line {ln.number} uses {mod} on a repeat of {code} ({peers[0].ref()} bills the same "
-            f"code that day): 59 and XE/XS/XP/XU mark a different procedure, never a repeat of the same code.",
-            f"Replace {mod} with 76 (same physician) or 77 (another physician) on {line_ref(ln)}.",
-        )
+        return finding("DISTINCT_WITHOUT_PAIR", claim, ln, *distinct_on_repeat(ln, mod, peers[0].ref()))
     return finding(
         "DISTINCT_WITHOUT_PAIR", claim, ln,
         f"Line {ln.number} uses {mod} (distinct service) on {code}, but no other procedure is "
@@ -191,6 +186,16 @@ def _distinct_without_pair(claim: Claim, ln: ServiceLine, mod: str, dos: date,
         f"from.",
         f"Remove {mod} from {line_ref(ln)}.",
     )
+
+
+def distinct_on_repeat(ln: ServiceLine, mod: str, other: str) -> tuple[str, str]:
+    """DISTINCT_WITHOUT_PAIR's message and fix when the only other line that date (``other``, e.g. "line 1 of
+    claim B") bills the same code: the line is a repeat, which 76/77 mark. Also used when that line is on a
+    later claim of the upload (``ctscrub.absence_findings``)."""
+    code = ln.procedure_code
+    return (f"Line {ln.number} uses {mod} on a repeat of {code} ({other} bills the same code that day): 59 and "
+            f"XE/XS/XP/XU mark a different procedure, never a repeat of the same code.",
+            f"Replace {mod} with 76 (same physician) or 77 (another physician) on {line_ref(ln)}.")
 
 
 def _reduced_service(ln: ServiceLine) -> tuple[str, str]:
