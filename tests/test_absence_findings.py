@@ -14,7 +14,7 @@ from datetime import date
 import ctscrub.pipeline as pipeline
 import pytest
 from ctscrub.absence_findings import HeldResults
-from ctscrub.model import ClaimResult, Finding, Payer, Severity
+from ctscrub.model import ClaimResult, Finding, Payer, ServiceLine, Severity
 from ctscrub.pipeline import CollectingSink, ScrubOptions, UploadSummary, scrub
 from ctscrub.refdata import load_reference_data
 from ctscrub.screening_history import InMemoryScreeningHistory
@@ -134,9 +134,8 @@ def _finding(rule: str, line: int, code: str) -> Finding:
     return Finding(rule, Severity.ERROR, "claim", line, code, "message", "suggestion", "source")
 
 
-class _Line:
-    def __init__(self, number: int, code: str) -> None:
-        self.number, self.procedure_code = number, code
+def _line(number: int, code: str) -> ServiceLine:
+    return ServiceLine(number, code, ("76",), service_date=date(2026, 6, 15))
 
 
 def _result(claim_id: str, *findings: Finding) -> ClaimResult:
@@ -151,7 +150,7 @@ def test_held_results_stay_within_their_bound_settling_the_oldest_early() -> Non
     for patient in range(5):
         index[(patient, dos)] = [("c", 1, "71250", ("76",), 1, None)]
         is_held, early = held.hold(_result(f"c{patient}", _finding("REPEAT_WITHOUT_ORIGINAL", 1, "71250")),
-                                   patient, {dos: [_Line(1, "71250")]}, index)
+                                   patient, {dos: [_line(1, "71250")]}, index)
         assert is_held
         out += early
         assert len(held) <= 2
@@ -167,9 +166,9 @@ def test_a_result_without_an_absence_finding_or_out_of_the_window_is_not_held() 
     held = HeldResults()
     dos = date(2026, 6, 15)
     other = _result("a", _finding("DUPLICATE_LINE", 1, "71250"))
-    assert held.hold(other, 1, {dos: [_Line(1, "71250")]}, {(1, dos): []}) == (False, [])
+    assert held.hold(other, 1, {dos: [_line(1, "71250")]}, {(1, dos): []}) == (False, [])
     gone = _result("b", _finding("REPEAT_WITHOUT_ORIGINAL", 1, "71250"))
-    assert held.hold(gone, 1, {dos: [_Line(1, "71250")]}, {}) == (False, [])
+    assert held.hold(gone, 1, {dos: [_line(1, "71250")]}, {}) == (False, [])
     assert len(held) == 0
 
 
@@ -183,7 +182,7 @@ def test_results_settled_by_the_window_are_not_kept() -> None:
     for patient in range(1_000):
         index[(patient, dos)] = [("c", 1, "71250", ("76",), 1, None)]
         assert held.hold(_result(f"c{patient}", _finding("REPEAT_WITHOUT_ORIGINAL", 1, "71250")),
-                         patient, {dos: [_Line(1, "71250")]}, index)[0]
+                         patient, {dos: [_line(1, "71250")]}, index)[0]
         if patient >= 3:  # a window of 3 patient-days
             key = (patient - 3, dos)
             released += len(held.release(key, index.pop(key)))
