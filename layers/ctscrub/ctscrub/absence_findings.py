@@ -19,20 +19,22 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from ctscrub.model import ClaimResult, Finding, ServiceLine
 from ctscrub.rules.coding import DISTINCT_MODIFIERS
 from ctscrub.rules.modifiers import distinct_on_repeat
 
-REPEAT_WITHOUT_ORIGINAL = "REPEAT_WITHOUT_ORIGINAL"
+REPEAT_WITHOUT_ORIGINAL: Final = "REPEAT_WITHOUT_ORIGINAL"
 DISTINCT_WITHOUT_PAIR = "DISTINCT_WITHOUT_PAIR"
-ABSENCE_RULES = frozenset({REPEAT_WITHOUT_ORIGINAL, DISTINCT_WITHOUT_PAIR})
+ABSENCE_RULES: Final = frozenset({REPEAT_WITHOUT_ORIGINAL, DISTINCT_WITHOUT_PAIR})
 
 MAX_HELD = 10_000
 """Claim results held at most; the same bound as the patient-days the index keeps."""
 
-_CLAIM_ID, _LINE, _CODE = 0, 1, 2  # positions in the index's line tuples (SeenLine's field order)
+_CLAIM_ID: Final = 0  # positions in the index's line tuples (SeenLine's field order)
+_LINE: Final = 1
+_CODE: Final = 2
 
 PatientDay = tuple[int, date]
 

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
-CHEST_CT_CODES: frozenset[str] = frozenset({"71250", "71260", "71270", "71271", "71275"})
+CHEST_CT_CODES: Final[frozenset[str]] = frozenset({"71250", "71260", "71270", "71271", "71275"})
 """The chest CT family the scrubber checks (plus deleted G0297, which the rules flag)."""
 
 
 # Documentation checklist items an input can carry. A DOC_* rule runs only for items in ``Claim.documented``
 # (for CSV: the column is present in the header; X12 always carries the name and the service date).
-DOC_ITEMS: dict[str, str] = {
+DOC_ITEMS: Final[dict[str, str]] = {
     "beneficiary_name": "patient_last_name",  # item -> CSV column that carries it
     "service_date": "service_date",
     "order": "order_signed",
@@ -47,7 +48,7 @@ class Severity(StrEnum):
         return _SEVERITY_RANKS[self._value_]
 
 
-_SEVERITY_RANKS = {"error": 2, "warning": 1, "info": 0}
+_SEVERITY_RANKS: Final = {"error": 2, "warning": 1, "info": 0}
 
 
 class Payer(StrEnum):
@@ -71,7 +72,7 @@ class Documentation:
     history: str | None = field(default=None, repr=False)
 
 
-NO_DOCUMENTATION = Documentation()
+NO_DOCUMENTATION: Final = Documentation()
 
 
 @dataclass(slots=True)

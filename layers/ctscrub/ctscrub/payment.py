@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from ctscrub.model import Claim, LinePrice, Payer, ServiceLine
 from ctscrub.refdata.policy import policy_for
 from ctscrub.refdata.tables import NATIONAL, FeeSchedule, Gpci, GpciTable, OppsCapTable, PfsRow
 from ctscrub.refdata.types import ReferenceLookups
 
-CENT = Decimal("0.01")
-HALF = Decimal("0.5")
-PC_FURTHER = Decimal("0.95")
-CT_TC = Decimal("0.85")
-_ORDINAL = {1: "1st", 2: "2nd", 3: "3rd"}
+CENT: Final = Decimal("0.01")
+HALF: Final = Decimal("0.5")
+PC_FURTHER: Final = Decimal("0.95")
+CT_TC: Final = Decimal("0.85")
+_ORDINAL: Final = {1: "1st", 2: "2nd", 3: "3rd"}
 
 
 def cents(x: Decimal) -> Decimal:
@@ -153,8 +153,8 @@ def _new_setting(claim: Claim, dos: date, refdata: ReferenceLookups) -> PriceSet
     return PriceSetting(fs, g, table, cap, f"locality {loc} ({g.name}{alias})", loc)
 
 
-_CACHE_LIMIT = 1 << 16  # entries in one upload's pricing cache: bounds memory on hostile files
-_MISS: Any = object()
+_CACHE_LIMIT: Final = 1 << 16  # entries in one upload's pricing cache: bounds memory on hostile files
+_MISS: Final[Any] = object()
 
 
 def fee_schedule_quote(claim: Claim, line: ServiceLine, refdata: ReferenceLookups) -> tuple[Quote, PriceSetting] | None:

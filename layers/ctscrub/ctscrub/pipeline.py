@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Final, Protocol
 
 from ctscrub import RULESET_VERSION
 from ctscrub.absence_findings import HeldResults
@@ -93,7 +93,7 @@ class ScrubOptions:
     screening_history: ScreeningHistory | None = None
 
 
-_NEGATIVE_RANK = {s: -s.rank for s in Severity}  # a dict lookup, not the ``rank`` property's call per finding
+_NEGATIVE_RANK: Final = {s: -s.rank for s in Severity}  # a dict lookup, not the ``rank`` property's call per finding
 
 
 def _sort_key(f: Finding) -> tuple[bool, int, int, str]:
@@ -123,7 +123,8 @@ def check_claim(claim: Claim, ctx: RuleContext, plan: RulePlan, facts: ClaimFact
     return ClaimResult(claim.claim_id, findings, prices, len(claim.lines), chest_ct, claim.payer)
 
 
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+ERROR: Final = Severity.ERROR
+WARNING: Final = Severity.WARNING
 
 PATIENT_DAY_WINDOW = 10_000
 """How many recent (patient, date of service) groups the upload index keeps for checks across claims.
@@ -171,7 +172,7 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts, held: Hel
     return settled
 
 
-MAX_LINES_PER_CLAIM = 999
+MAX_LINES_PER_CLAIM: Final = 999
 """Service lines of one claim that are checked (the JSON format's own limit; an 837P claim carries at most 50).
 
 The lines of a claim are compared with each other, so a hostile claim of thousands of lines would cost time

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO, Final, NoReturn
 
 from ctscrub.formats import fields as F
 from ctscrub.formats.errors import FileRejected
@@ -28,31 +28,31 @@ from ctscrub.formats.stream import PeekedStream
 from ctscrub.model import DOC_ITEMS, NO_DOCUMENTATION, Claim, Documentation, Finding, Payer, ServiceLine, Severity
 from ctscrub.rules.registry import finding
 
-ONE = F.ONE
+ONE: Final = F.ONE
 
-LINE_LIMIT = 1 << 20  # bytes in one physical line; longer lines reject the file
+LINE_LIMIT: Final = 1 << 20  # bytes in one physical line; longer lines reject the file
 
-LINE_COLUMNS = (
+LINE_COLUMNS: Final = (
     "line", "service_date", "place_of_service", "procedure_code", "modifiers", "units", "charge",
     "diagnosis_codes", "ordering_npi", "rendering_npi",
 )
-CLAIM_COLUMNS = (
+CLAIM_COLUMNS: Final = (
     "claim_id", "member_id", "patient_last_name", "patient_first_name", "birth_date", "payer",
     "billing_npi", "locality",
 )
-DOC_COLUMNS = ("contrast", "order_signed", "indication", "report_signed", "rendering_credentials", "history")
-COLUMNS = frozenset(LINE_COLUMNS + CLAIM_COLUMNS + DOC_COLUMNS)
-REQUIRED = ("claim_id", "procedure_code")
+DOC_COLUMNS: Final = ("contrast", "order_signed", "indication", "report_signed", "rendering_credentials", "history")
+COLUMNS: Final = frozenset(LINE_COLUMNS + CLAIM_COLUMNS + DOC_COLUMNS)
+REQUIRED: Final = ("claim_id", "procedure_code")
 # Claim-level columns compared between a claim's rows (the first row's values are the ones used).
-_CLAIM_LEVEL = ("payer", "member_id", "patient_last_name", "patient_first_name", "birth_date", "billing_npi",
+_CLAIM_LEVEL: Final = ("payer", "member_id", "patient_last_name", "patient_first_name", "birth_date", "billing_npi",
                 "locality")
 
 _MEMO_LIMIT = 4096  # distinct raw values memoized per column and file
 
 _Error = tuple[str, str, str]  # (column, what was expected, what happened)
-_UNSEEN: Any = object()  # a memo miss, where None is a memoized value (an empty cell)
+_UNSEEN: Final[Any] = object()  # a memo miss, where None is a memoized value (an empty cell)
 
-_WHAT_HAPPENED = {
+_WHAT_HAPPENED: Final = {
     "units": "the line was checked as 1 unit",
     "line": "the line was numbered by its position in the claim",
     "procedure_code": "the line was kept without a procedure code",
@@ -60,7 +60,7 @@ _WHAT_HAPPENED = {
 }
 
 
-_READ_SIZE = 8192  # bytes per read: TextIOWrapper's chunk size, see _Records
+_READ_SIZE: Final = 8192  # bytes per read: TextIOWrapper's chunk size, see _Records
 
 class _Records:
     """The records ``csv.reader`` returns, each with its first and last physical line, most split in C.
@@ -626,9 +626,9 @@ def _doc_indexes(ix: dict[str, int]) -> tuple[int, ...]:
 
 
 # Exact spellings seen in practice, looked up before the general parsers run.
-_CONTRAST_FAST: dict[str, str | None] = {"": None, "none": "none", "iv": "iv", "oral": "oral", "None": "none",
+_CONTRAST_FAST: Final[dict[str, str | None]] = {"": None, "none": "none", "iv": "iv", "oral": "oral", "None": "none",
                                          "IV": "iv", "Oral": "oral", "NONE": "none", "ORAL": "oral"}
-_YES_NO_FAST: dict[str, bool | None] = {"": None, "yes": True, "no": False, "Yes": True, "No": False,
+_YES_NO_FAST: Final[dict[str, bool | None]] = {"": None, "yes": True, "no": False, "Yes": True, "No": False,
                                         "YES": True, "NO": False, "y": True, "n": False, "Y": True, "N": False}
 
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Final
 
 from ctscrub.model import Payer
 
-MAX_CHARGE = Decimal(1_000_000)
+MAX_CHARGE: Final = Decimal(1_000_000)
 MAX_UNITS = 999
 MAX_MODIFIERS = 4
-ONE = Decimal(1)
+ONE: Final = Decimal(1)
 
-_DIGITS = frozenset("0123456789")
-_CONTRAST = frozenset({"none", "iv", "oral"})
-_YES = frozenset({"yes", "y", "true", "1"})
-_NO = frozenset({"no", "n", "false", "0"})
-_PAYERS = {"medicare": Payer.MEDICARE, "commercial": Payer.COMMERCIAL}
+_DIGITS: Final = frozenset("0123456789")
+_CONTRAST: Final = frozenset({"none", "iv", "oral"})
+_YES: Final = frozenset({"yes", "y", "true", "1"})
+_NO: Final = frozenset({"no", "n", "false", "0"})
+_PAYERS: Final = {"medicare": Payer.MEDICARE, "commercial": Payer.COMMERCIAL}
 
 # No memo tables here: the readers memoize per file, so nothing parsed (birth dates included) outlives
 # the upload that carried it in a warm Lambda container.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+from typing import Final
 
 from ctscrub.formats.stream import PeekedStream
 from ctscrub.formats.x12_claim import ClaimBuilder, Known, SegmentHandler
@@ -110,6 +111,6 @@ def _envelope_segment(envelope: Envelope, builder: ClaimBuilder, sid: str, els: 
         envelope.iea(els, seg)
 
 
-_ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
-_NO_HANDLERS: Mapping[str, SegmentHandler] = MappingProxyType({})
-_NOTHING_KNOWN: Mapping[str, Known] = MappingProxyType({})
+_ENVELOPE_IDS: Final = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
+_NO_HANDLERS: Final[Mapping[str, SegmentHandler]] = MappingProxyType({})
+_NOTHING_KNOWN: Final[Mapping[str, Known]] = MappingProxyType({})

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from operator import itemgetter
 from types import MethodType
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
@@ -22,27 +22,29 @@ from ctscrub.formats.x12_values import MEDICARE_PAYER_TYPES, amount, birth_date,
 from ctscrub.model import NO_DOCUMENTATION, Claim, Finding, Payer, ServiceLine
 from ctscrub.rules.registry import finding
 
-DOCUMENTED = frozenset({"beneficiary_name", "service_date"})  # what every 837 carries
-MAX_DX = 12
-_DX_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})  # ICD-10 principal/other, ICD-9 principal/other
+DOCUMENTED: Final = frozenset({"beneficiary_name", "service_date"})  # what every 837 carries
+MAX_DX: Final = 12
+_DX_QUALIFIERS: Final = frozenset({"ABK", "ABF", "BK", "BF"})  # ICD-10 principal/other, ICD-9 principal/other
 _FIX = "Correct the segment in the billing system and resubmit (837P 005010X222A1)."
-_ONE = Decimal(1)
-_POINTER_INDEX = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
-_PICK_NONE = itemgetter(slice(0))  # the picker of pointers that are resolved one by one (never called)
-_MEDICARE, _COMMERCIAL = Payer.MEDICARE, Payer.COMMERCIAL  # module constants: no enum lookup per claim
+_ONE: Final = Decimal(1)
+_POINTER_INDEX: Final = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
+_PICK_NONE: Final = itemgetter(slice(0))  # the picker of pointers that are resolved one by one (never called)
+_MEDICARE: Final = Payer.MEDICARE  # module constants: no enum lookup per claim
+_COMMERCIAL: Final = Payer.COMMERCIAL
 # Claim and ServiceLine are built field by field (see _new_claim): their own __new__ (object's in Python; a
 # compiled build's allocates the compiled class, which object.__new__ refuses to).
-_new_line = ServiceLine.__new__
-_new_claim_object = Claim.__new__
-_NO_CLM05 = (None, None)  # place of service and frequency code of a claim without CLM05
-_PAD = [""] * 10  # appended to a short segment so optional trailing elements read as ''
+_new_line: Final = ServiceLine.__new__
+_new_claim_object: Final = Claim.__new__
+_NO_CLM05: Final = (None, None)  # place of service and frequency code of a claim without CLM05
+_PAD: Final = [""] * 10  # appended to a short segment so optional trailing elements read as ''
 # The memo of segments already read (``ClaimBuilder.known``): at most this many entries (emptied when full)
 # of segments at most this long (real ones are under 100 characters), so it stays small whatever the file holds.
-_MEMO_MAX = 8192
+_MEMO_MAX: Final = 8192
 _MEMO_MAX_TEXT = 256
 # NM1 entities whose segment names a provider, payer or submitter, never a patient: only these are memoized.
-_NOT_A_PATIENT = frozenset({"85", "87", "82", "DK", "DN", "DQ", "77", "PR", "40", "41"})
-_PROVIDERS_READ = frozenset({"85", "82", "DK", "DN"})  # the NM1 entities _provider_known reads; it ignores the others
+_NOT_A_PATIENT: Final = frozenset({"85", "87", "82", "DK", "DN", "DQ", "77", "PR", "40", "41"})
+# the NM1 entities _provider_known reads; it ignores the others
+_PROVIDERS_READ: Final = frozenset({"85", "82", "DK", "DN"})
 
 _T = TypeVar("_T")
 
@@ -55,7 +57,7 @@ Known = Callable[["ClaimBuilder"], object]
 # What applying a PRV, a PER or an NM1 of no entity _provider_known reads does: nothing. Any builtin of one
 # argument without side effects would do (``callable`` returns a bool): a C function costs less to call than
 # a Python one, and these are two of a claim's segments.
-_IGNORE: Known = callable
+_IGNORE: Final[Known] = callable
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,10 @@ _LineFields = tuple[str, tuple[str, ...], Decimal | None, Decimal | None, str | 
 
 
 # Zones inside a claim: which NM1/REF/DTP segments mean what depends on where they appear.
-_NONE, _CLAIM, _COB, _LINE = 0, 1, 2, 3
+_NONE: Final = 0
+_CLAIM: Final = 1
+_COB: Final = 2
+_LINE: Final = 3
 
 
 @dataclass(slots=True)

@@ -6,12 +6,14 @@ checked). A transaction that is not an 837P, or an 837 of another guide or versi
 
 from __future__ import annotations
 
+from typing import Final
+
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_values import element, safe_token
 from ctscrub.model import Finding
 from ctscrub.rules.registry import finding
 
-_TRANSACTION_NAMES = {
+_TRANSACTION_NAMES: Final = {
     "835": "an 835 remittance advice",
     "834": "an 834 benefit enrollment",
     "820": "an 820 premium payment",
@@ -24,8 +26,8 @@ _TRANSACTION_NAMES = {
     "999": "a 999 implementation acknowledgment",
     "997": "a 997 functional acknowledgment",
 }
-_ONLY_837P = "Send professional claims as X12 837P 005010X222A1."
-_FIX_ENVELOPE = "Have the billing system or clearinghouse regenerate the envelope (ISA/GS/ST and trailers)."
+_ONLY_837P: Final = "Send professional claims as X12 837P 005010X222A1."
+_FIX_ENVELOPE: Final = "Have the billing system or clearinghouse regenerate the envelope (ISA/GS/ST and trailers)."
 
 
 def _unsupported(reason: str, seg: int) -> FileRejected:

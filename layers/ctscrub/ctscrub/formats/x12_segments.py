@@ -11,16 +11,16 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 from ctscrub.formats.errors import FileRejected
 
 CHUNK = 1 << 16
-ISA_LEN = 106  # "ISA" + 16 elements + terminator, fixed width
+ISA_LEN: Final = 106  # "ISA" + 16 elements + terminator, fixed width
 # Offsets of the element separator inside a fixed-width ISA (after ISA and each of ISA01..ISA15).
-_ISA_SEP_OFFSETS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
-_WS = " \t\r\n\f\v\ufeff"
-_SUGGESTION = "Send the whole interchange as produced by the billing system, starting with a 106-character ISA."
+_ISA_SEP_OFFSETS: Final = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
+_WS: Final = " \t\r\n\f\v\ufeff"
+_SUGGESTION: Final = "Send the whole interchange as produced by the billing system, starting with a 106-character ISA."
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ def parse_isa(text: str, byte: int) -> tuple[Delimiters, bool]:
     return Delimiters(elem, comp, term, repetition), fixed
 
 
-MAX_SEGMENT_CHARS = 1 << 20
+MAX_SEGMENT_CHARS: Final = 1 << 20
 """The longest run without a segment terminator accepted (1 MiB): real segments are under 1 KB."""
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Final
 
-MEDICARE_PAYER_TYPES = frozenset({"MB", "MA"})  # SBR09: Medicare Part B, Part A
+MEDICARE_PAYER_TYPES: Final = frozenset({"MB", "MA"})  # SBR09: Medicare Part B, Part A
 
 
 def decimal_or_none(value: str) -> Decimal | None:
@@ -26,10 +27,10 @@ def decimal_or_none(value: str) -> Decimal | None:
 # Decimal and date are immutable, so sharing them is safe. The caches are cleared when they grow, and
 # hold short texts only (an element can be up to a megabyte long in a hostile file). Birth dates do not
 # go through them (``birth_date``): nothing about a patient outlives the upload in a warm container.
-_AMOUNTS: dict[str, Decimal | None] = {}
-_DATES: dict[str, date | None] = {}
-_CACHE_MAX = 4096
-_KEY_MAX = 20  # characters; a real amount or D8 date is far shorter
+_AMOUNTS: Final[dict[str, Decimal | None]] = {}
+_DATES: Final[dict[str, date | None]] = {}
+_CACHE_MAX: Final = 4096
+_KEY_MAX: Final = 20  # characters; a real amount or D8 date is far shorter
 
 
 def amount(value: str) -> Decimal | None:
@@ -71,7 +72,7 @@ def d8(value: str) -> date | None:
 
 
 # CCYYMMDD -> date for a birth date (DMG03): parsed every time, never cached.
-birth_date = _parse_d8
+birth_date: Final = _parse_d8
 
 
 def date_range(qualifier: str, value: str) -> tuple[date, date | None] | None:

@@ -14,21 +14,22 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ctscrub.refdata import tables
 from ctscrub.refdata.store import Dataset, Manifest, read_dir
 from ctscrub.refdata.types import MueLimit, PtpEdit
 
-BUNDLED_DIR = Path(__file__).resolve().parent / "data"
-ENV_DIR = "CTSCRUB_REFDATA_DIR"
+BUNDLED_DIR: Final = Path(__file__).resolve().parent / "data"
+ENV_DIR: Final = "CTSCRUB_REFDATA_DIR"
 
 # Rules ask the same (codes, date of service) questions for most lines of an upload: answers are memoized
 # per upload view, by the date's ``version_key`` (a file spans many dates but few reference versions). The
 # tables do not change during an upload; the bound keeps a hostile file's memory flat.
 _MEMO_LIMIT = 1 << 16
-_KEPT_CODE = 16  # longest code a memo keeps (real codes have 5 to 8 characters): a hostile file's long values are not
-_MISS: Any = object()
+# longest code a memo keeps (real codes have 5 to 8 characters): a hostile file's long values are not kept
+_KEPT_CODE: Final = 16
+_MISS: Final[Any] = object()
 
 
 def _remember(memo: dict[Any, Any], key: object, value: object) -> None:
@@ -269,7 +270,7 @@ def _signature(dirs: list[Path]) -> tuple[object, ...]:
     return tuple(sig)
 
 
-_CACHE: dict[tuple[object, ...], _Loaded] = {}
+_CACHE: Final[dict[tuple[object, ...], _Loaded]] = {}
 
 
 def load_all(dirs: list[Path]) -> _Loaded:
@@ -332,7 +333,7 @@ def settle_process(refdata: ReferenceData) -> None:
             gc.set_threshold(GC_YOUNG_THRESHOLD, *older)
 
 
-GC_YOUNG_THRESHOLD = 20_000
+GC_YOUNG_THRESHOLD: Final = 20_000
 """The young-generation threshold ``settle_process`` sets (CPython's default is 2,000).
 
 An upload frees nearly everything it allocates as it goes; what makes the collector run is what it keeps:

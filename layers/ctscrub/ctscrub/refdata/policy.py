@@ -11,9 +11,9 @@ import json
 from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
-POLICY_NAMES = ("deleted_codes", "dx_support", "ldct", "modifiers", "mue_default", "place_of_service",
+POLICY_NAMES: Final = ("deleted_codes", "dx_support", "ldct", "modifiers", "mue_default", "place_of_service",
                 "ptp_default", "timely_filing")
 """Every bundled policy table (``data/policy/<name>.json``); ``tests/test_refdata_*`` checks the list is complete."""
 

@@ -15,11 +15,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-FORMAT_VERSION = 1
-KINDS = ("pfs", "gpci", "oppscap", "ncci-ptp", "mue", "icd10cm")
-_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+FORMAT_VERSION: Final = 1
+KINDS: Final = ("pfs", "gpci", "oppscap", "ncci-ptp", "mue", "icd10cm")
+_VERSION_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class DatasetError(ValueError):

@@ -10,6 +10,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Final
 
 from ctscrub.refdata.store import Dataset
 
@@ -83,7 +84,7 @@ class Gpci:
     mp: Decimal
 
 
-NATIONAL = Gpci("national", "national", Decimal(1), Decimal(1), Decimal(1))
+NATIONAL: Final = Gpci("national", "national", Decimal(1), Decimal(1), Decimal(1))
 
 
 class GpciTable:

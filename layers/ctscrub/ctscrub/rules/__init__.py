@@ -9,9 +9,11 @@ its trigger; extend its random claims until the new rule fires there too.
 
 from __future__ import annotations
 
+from typing import Final
+
 from ctscrub.rules.registry import RuleContext, RuleFn, finding, registered, rule
 
-_FAMILIES = (
+_FAMILIES: Final = (
     "coding",
     "modifiers",
     "place_of_service",

@@ -7,6 +7,7 @@ rename one; add new ids instead. ``docs/RULES.md`` is generated from this table 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from ctscrub.model import Severity
 
@@ -122,7 +123,7 @@ _RULES = [
              "ctscrub reference data (load with `ctscrub refdata import`)"),
 ]
 
-RULES: dict[str, RuleInfo] = {r.id: r for r in _RULES}
+RULES: Final[dict[str, RuleInfo]] = {r.id: r for r in _RULES}
 
 
 def info(rule_id: str) -> RuleInfo:

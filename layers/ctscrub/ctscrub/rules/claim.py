@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Final
 
 from ctscrub.model import Claim, Finding
 from ctscrub.rules.coding import money
 from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
 
-_FREQUENCY_MEANING = {"7": "a replacement of a prior claim", "8": "a void of a prior claim"}
-REPLACING_FREQUENCIES = frozenset(_FREQUENCY_MEANING)  # CLM05-3 codes that must name the original claim
+_FREQUENCY_MEANING: Final = {"7": "a replacement of a prior claim", "8": "a void of a prior claim"}
+REPLACING_FREQUENCIES: Final = frozenset(_FREQUENCY_MEANING)  # CLM05-3 codes that must name the original claim
 
 
 def _in_scope(claim: Claim) -> bool:

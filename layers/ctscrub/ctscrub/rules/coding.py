@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import Final
 
 from ctscrub.model import Claim, Finding, ServiceLine, Severity
 from ctscrub.refdata.policy import load_policy, policy_for
@@ -18,11 +19,11 @@ from ctscrub.refdata.types import MueLimit, PtpEdit
 from ctscrub.rules.facts import ClaimFacts, Peer, Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, SeenLine, finding, remember, rule
 
-DISTINCT_MODIFIERS = ("59", "XE", "XS", "XP", "XU")  # NCCI-associated "distinct service" modifiers
-REPEAT_MODIFIERS = ("76", "77")
-_DISTINCT_SET = frozenset(DISTINCT_MODIFIERS)
-_REPEAT_SET = frozenset(REPEAT_MODIFIERS)
-CONTRAST_PARTNER = {"71250": "71260", "71260": "71250"}  # without + with in one session = 71270
+DISTINCT_MODIFIERS: Final = ("59", "XE", "XS", "XP", "XU")  # NCCI-associated "distinct service" modifiers
+REPEAT_MODIFIERS: Final = ("76", "77")
+_DISTINCT_SET: Final = frozenset(DISTINCT_MODIFIERS)
+_REPEAT_SET: Final = frozenset(REPEAT_MODIFIERS)
+CONTRAST_PARTNER: Final = {"71250": "71260", "71260": "71250"}  # without + with in one session = 71270
 
 
 # --- shared helpers ------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def contrast_combined(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
 
 # --- CONTRAST_MISMATCH ---------------------------------------------------------------------------
 
-_WITH_CONTRAST = ("71260", "71270", "71275")
+_WITH_CONTRAST: Final = ("71260", "71270", "71275")
 
 
 def contrast_problem(code: str, contrast: str) -> tuple[str, str] | None:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from ctscrub.model import Claim, Finding, ServiceLine
 from ctscrub.refdata.policy import policy_for
 from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
-DIAGNOSTIC_CODES = frozenset({"71250", "71260", "71270", "71275"})
-SCREENING_REASON_TARGETS = frozenset({"71250", "71260", "71270"})  # where Z12.2 means "bill 71271 instead"
-SCREENING_DX = "Z122"
+DIAGNOSTIC_CODES: Final = frozenset({"71250", "71260", "71270", "71275"})
+SCREENING_REASON_TARGETS: Final = frozenset({"71250", "71260", "71270"})  # where Z12.2 means "bill 71271 instead"
+SCREENING_DX: Final = "Z122"
 
 
 def dotted(code: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 from ctscrub.model import Claim, Finding, ServiceLine, Severity
 from ctscrub.rules.facts import Trigger, claim_facts
@@ -35,7 +36,7 @@ class LineCheck:
     fix: str
 
 
-LINE_CHECKS: tuple[LineCheck, ...] = (
+LINE_CHECKS: Final[tuple[LineCheck, ...]] = (
     LineCheck("service_date", "DOC_SERVICE_DATE", lambda ln: ln.service_date is None,
               "date of service",
               "Enter the date the CT was performed, as shown in the report."),

@@ -47,7 +47,7 @@ class Peer(NamedTuple):
         return any(m in self.modifiers for m in mods)
 
 
-_new_peer = tuple.__new__
+_new_peer: Final = tuple.__new__
 
 
 class Trigger:
@@ -92,7 +92,7 @@ class Trigger:
     LDCT_SYMPTOMS: Final = 1 << 28  # a 71271 with symptom or finding codes
 
 
-_NO_PEERS: list[Peer | SeenLine] = []  # shared empty answer; rules only read peer lists
+_NO_PEERS: Final[list[Peer | SeenLine]] = []  # shared empty answer; rules only read peer lists
 
 
 class ClaimFacts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from ctscrub.model import Claim, Finding, ServiceLine
 from ctscrub.refdata.policy import load_policy, policy_for, policy_set
@@ -17,7 +17,7 @@ from ctscrub.rules.coding import DISTINCT_MODIFIERS, REPEAT_MODIFIERS, line_ref,
 from ctscrub.rules.facts import ClaimFacts, Peer, Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, SeenLine, finding, rule
 
-_MODIFIER_FORMAT = re.compile(r"[A-Z0-9]{2}")
+_MODIFIER_FORMAT: Final = re.compile(r"[A-Z0-9]{2}")
 
 
 def modifier_issue(raw: str, table: dict[str, Any]) -> str | None:
@@ -236,7 +236,7 @@ def _excluded_service(ln: ServiceLine) -> tuple[str, str]:
             f"chest CT done for a sign, symptom or condition is a benefit: remove GY from {line_ref(ln)}.")
 
 
-_NOTES: dict[str, tuple[str, Callable[[ServiceLine], tuple[str, str]]]] = {
+_NOTES: Final[dict[str, tuple[str, Callable[[ServiceLine], tuple[str, str]]]]] = {
     "52": ("REDUCED_SERVICE", _reduced_service),
     "CT": ("CT_EQUIPMENT_REDUCTION", _ct_equipment),
     "GZ": ("EXPECTED_DENIAL_GZ", _expected_denial),
@@ -244,7 +244,7 @@ _NOTES: dict[str, tuple[str, Callable[[ServiceLine], tuple[str, str]]]] = {
 }
 
 
-PAYMENT_MODIFIERS = tuple(_NOTES)
+PAYMENT_MODIFIERS: Final = tuple(_NOTES)
 
 
 @rule("REDUCED_SERVICE", "CT_EQUIPMENT_REDUCTION", "EXPECTED_DENIAL_GZ", "EXCLUDED_SERVICE_GY",

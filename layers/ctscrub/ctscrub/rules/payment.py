@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Final
 
 from ctscrub.model import Claim, Finding, Payer, ServiceLine
 from ctscrub.payment import PriceSetting, Quote, datasets_used, fee_schedule_quote
@@ -18,7 +19,7 @@ from ctscrub.refdata.types import ReferenceLookups
 from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
-_COMPONENT = {"": "global", "26": "-26", "TC": "TC"}
+_COMPONENT: Final = {"": "global", "26": "-26", "TC": "TC"}
 
 
 def comparable_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceLookups) -> tuple[Quote, PriceSetting] | None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
+from typing import Final
 
 from ctscrub.model import Claim, Finding
 from ctscrub.rules.facts import Trigger, claim_facts
 from ctscrub.rules.registry import RuleContext, finding, rule
 
-NPI_PREFIX = "80840"  # card issuer prefix the NPI check digit is computed over (45 CFR 162.406)
+NPI_PREFIX: Final = "80840"  # card issuer prefix the NPI check digit is computed over (45 CFR 162.406)
 
 
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # Luhn: digit*2, minus 9 when above 9
+_DOUBLED: Final = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # Luhn: digit*2, minus 9 when above 9
 
 
 @lru_cache(maxsize=4096)  # a file repeats a handful of provider NPIs on every line

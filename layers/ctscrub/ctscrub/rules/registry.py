@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, TypeVar
 
 from ctscrub.model import Claim, Finding, LinePrice, ServiceLine, Severity
 from ctscrub.refdata.types import ReferenceLookups
@@ -106,7 +106,7 @@ def remember(memo: dict[object, Any], key: object, value: _V) -> _V:
 
 
 RuleFn = Callable[[Claim, RuleContext], Iterable[Finding]]
-_REGISTERED: list[tuple[tuple[str, ...], RuleFn]] = []
+_REGISTERED: Final[list[tuple[tuple[str, ...], RuleFn]]] = []
 _GATES: dict[RuleFn, int] = {}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from itertools import count
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ctscrub.model import CHEST_CT_CODES, Claim, Payer, ServiceLine
 from ctscrub.refdata.policy import policy_for, policy_set
@@ -38,8 +38,6 @@ from ctscrub.rules.screening import LDCT, has_tobacco_dx, in_age_range, screen_l
 if TYPE_CHECKING:
     from ctscrub.rules.registry import RuleContext
 
-T = Trigger
-
 
 def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     """The ``Trigger`` flags of the claim being checked (only claims with a chest CT line are screened)."""
@@ -47,16 +45,16 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
     codes = facts.codes
     met = 0
     if not codes.isdisjoint(ever_deleted()):
-        met |= T.DELETED_CODE
+        met |= Trigger.DELETED_CODE
     if LDCT in codes:
-        met |= T.LDCT | _screening_triggers(claim, ctx.memo)
+        met |= Trigger.LDCT | _screening_triggers(claim, ctx.memo)
     if claim.documented:
         met |= _documentation_triggers(facts)
     if claim.total_charge is not None and lines_total(claim) != claim.total_charge:
-        met |= T.TOTAL_CHARGE
+        met |= Trigger.TOTAL_CHARGE
     if claim.frequency_code is not None and not claim.has_original_reference \
             and claim.frequency_code.strip() in REPLACING_FREQUENCIES:
-        met |= T.FREQUENCY_WITHOUT_REF
+        met |= Trigger.FREQUENCY_WITHOUT_REF
     ct_lines = facts.ct_lines
     if not ct_lines:
         return met
@@ -94,23 +92,23 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
         met |= hit[0]
         fee = hit[1]
         if fee is not None and charge_short_of(ln.charge, fee):
-            met |= T.CHARGE_BELOW
+            met |= Trigger.CHARGE_BELOW
         ordering, rendering = ln.ordering_npi, ln.rendering_npi
         if not checked or ordering != last_ordering or rendering != last_rendering:  # lines repeat one pair
             checked, last_ordering, last_rendering = True, ordering, rendering
             if not claim_ordering and blank(ordering):
-                met |= T.NO_ORDERING
+                met |= Trigger.NO_ORDERING
             # most lines repeat the claim's providers: compare before stripping
             npi = ordering
             if npi and npi != claim_ordering and (npi := npi.strip()) and npi != claim_ordering \
                     and not npi_valid(npi):
-                met |= T.NPI_INVALID
+                met |= Trigger.NPI_INVALID
             npi = rendering
             if npi and npi != claim_rendering and (npi := npi.strip()) and npi != claim_rendering \
                     and not npi_valid(npi):
-                met |= T.NPI_INVALID
+                met |= Trigger.NPI_INVALID
         if end is not None and end > ctx.as_of:
-            met |= T.DOS_FUTURE
+            met |= Trigger.DOS_FUTURE
         if dos is not None:
             if day is None or dos != day:
                 day, day_bits = dos, _same_day_bits(facts, dos, date_class, ctx)
@@ -118,7 +116,7 @@ def screen(facts: ClaimFacts, ctx: RuleContext) -> int:
             if bits & _DAY_UNITS:  # the codes repeat under a per-day limit: the rule sums their units
                 bits ^= _DAY_UNITS
                 if _over_day_limit(ln, facts, ctx):
-                    bits |= T.UNITS
+                    bits |= Trigger.UNITS
             met |= bits
     return met
 
@@ -130,7 +128,7 @@ def _claim_providers(billing: str | None, ordering: str | None, rendering: str |
     met = 0
     for npi in (billing, claim_ordering, claim_rendering):
         if npi and (npi := npi.strip()) and not npi_valid(npi):
-            met |= T.NPI_INVALID
+            met |= Trigger.NPI_INVALID
     return met, claim_ordering, claim_rendering
 
 
@@ -140,13 +138,13 @@ def _screening_triggers(claim: Claim, memo: dict[object, Any]) -> int:
     met = 0
     for ln, dos, policy in screen_lines(claim):
         if not in_age_range(claim, dos, policy):
-            met |= T.LDCT_AGE
+            met |= Trigger.LDCT_AGE
         # policy versions are loaded once and live as long as the process, so their id is stable
         key = ("ldct dx", ln.diagnosis_codes, claim.diagnosis_codes, id(policy))
         hit = memo.get(key)
         if hit is None:
-            hit = (0 if has_tobacco_dx(claim, ln, policy) else T.LDCT_NO_TOBACCO) \
-                | (T.LDCT_SYMPTOMS if symptom_codes(ln, policy) else 0)
+            hit = (0 if has_tobacco_dx(claim, ln, policy) else Trigger.LDCT_NO_TOBACCO) \
+                | (Trigger.LDCT_SYMPTOMS if symptom_codes(ln, policy) else 0)
             remember(memo, key, hit)
         met |= hit
     return met
@@ -172,7 +170,7 @@ def _date_class(dos: date | None, ctx: RuleContext) -> object:
     return hit
 
 
-_CLASS_NUMBERS = count()  # never reused, so a number stays unambiguous even after the memo is cleared
+_CLASS_NUMBERS: Final = count()  # never reused, so a number stays unambiguous even after the memo is cleared
 
 
 def _line_triggers(ln: ServiceLine, facts: ClaimFacts, ctx: RuleContext,
@@ -200,21 +198,21 @@ def _line_flags(ln: ServiceLine, medicare: bool, ctx: RuleContext) -> int:
     if ln.modifiers:
         met |= _modifier_triggers(ln.modifiers, dos)
     if facility_without_26(ln) is not None:
-        met |= T.FACILITY_WITHOUT_26
+        met |= Trigger.FACILITY_WITHOUT_26
     pos_table = policy_for("place_of_service", dos)
     if pos_table is not None and (ln.place_of_service or "").strip() not in policy_set(pos_table, "valid"):
-        met |= T.POS_INVALID
+        met |= Trigger.POS_INVALID
     met |= _diagnosis_triggers(ln, ctx)
     if dos is not None and ln.service_date_end is None and dos > ctx.as_of:
-        met |= T.DOS_FUTURE
+        met |= Trigger.DOS_FUTURE
     if dos is not None and filing_at_risk(dos, ctx.as_of, medicare):
-        met |= T.TIMELY_FILING
+        met |= Trigger.TIMELY_FILING
     contrast = ln.documentation.contrast
     if contrast and (contrast := contrast.strip().lower()) and contrast_problem(code, contrast) is not None:
-        met |= T.CONTRAST_DOCUMENTED
+        met |= Trigger.CONTRAST_DOCUMENTED
     limit = unit_limit(ctx, code, dos)
     if limit is not None and ln.units > limit.units:
-        met |= T.UNITS
+        met |= Trigger.UNITS
     return met
 
 
@@ -225,7 +223,7 @@ def _documentation_triggers(facts: ClaimFacts) -> int:
         return 0
     documented = claim.documented
     if "beneficiary_name" in documented and not claim.has_beneficiary_name:
-        return T.DOCUMENTED
+        return Trigger.DOCUMENTED
     global _last_checks
     last = _last_checks
     if last[0] is not documented:  # a reader gives every claim of a file the same set
@@ -234,7 +232,7 @@ def _documentation_triggers(facts: ClaimFacts) -> int:
         missing = check.missing
         for ln in facts.ct_lines:
             if missing(ln):
-                return T.DOCUMENTED
+                return Trigger.DOCUMENTED
     return 0
 
 
@@ -243,10 +241,10 @@ def _documentation_triggers(facts: ClaimFacts) -> int:
 _last_checks: tuple[frozenset[str], tuple[LineCheck, ...]] = (frozenset(), ())
 
 
-_NO_BITS: dict[str, int] = {}  # a date with one line: no same-day trigger (shared, read only)
+_NO_BITS: Final[dict[str, int]] = {}  # a date with one line: no same-day trigger (shared, read only)
 # Not a Trigger (the bit just above them): the code is billed twice that date under a per-day unit limit
 # (MAI 2 or 3). The memoized day answer does not know the lines' units, so the screen sums them.
-_DAY_UNITS = max(v for k, v in vars(Trigger).items() if k.isupper()) << 1
+_DAY_UNITS: Final = max(v for k, v in vars(Trigger).items() if k.isupper()) << 1
 
 
 def _same_day_bits(facts: ClaimFacts, dos: date, date_class: object, ctx: RuleContext) -> dict[str, int]:
@@ -282,17 +280,17 @@ def _day_triggers(code: str, day: tuple[str, ...], dos: date | None, ctx: RuleCo
     others.remove(code)  # the line itself
     met = 0
     if code in others:
-        met |= T.SAME_CODE_TWICE
+        met |= Trigger.SAME_CODE_TWICE
         limit = unit_limit(ctx, code, dos)
         if limit is not None and limit.adjudication in (2, 3):  # as units_exceed_mue: per day, else per line
             met |= _DAY_UNITS
     partner = CONTRAST_PARTNER.get(code)
     if partner is not None and partner in others:
-        met |= T.CONTRAST_PAIR
+        met |= Trigger.CONTRAST_PAIR
     ptp_edit = ctx.refdata.ptp_edit
     for other in set(others):
         if other != code and (ptp_edit(other, code, dos) is not None or ptp_edit(code, other, dos) is not None):
-            met |= T.CODE_PAIR
+            met |= Trigger.CODE_PAIR
             break
     return met
 
@@ -307,31 +305,31 @@ def _modifier_triggers(modifiers: tuple[str, ...], dos: date | None) -> int:
     table = policy_for("modifiers", dos)
     met = 0
     if table is not None and any(modifier_issue(m, table) is not None for m in modifiers):
-        met |= T.MODIFIER_INVALID
+        met |= Trigger.MODIFIER_INVALID
     if len(modifiers) > 1 and (("26" in modifiers and "TC" in modifiers) or ("76" in modifiers and "77" in modifiers)):
-        met |= T.MODIFIER_CONFLICT
+        met |= Trigger.MODIFIER_CONFLICT
     if dos is not None and any(m in REPEAT_MODIFIERS for m in modifiers):
-        met |= T.REPEAT_MODIFIER
+        met |= Trigger.REPEAT_MODIFIER
     if dos is not None and any(m in DISTINCT_MODIFIERS for m in modifiers):
-        met |= T.DISTINCT_MODIFIER
+        met |= Trigger.DISTINCT_MODIFIER
     if any(m in PAYMENT_MODIFIERS for m in modifiers):
-        met |= T.PAYMENT_MODIFIER
+        met |= Trigger.PAYMENT_MODIFIER
     return met
 
 
 def _diagnosis_triggers(ln: ServiceLine, ctx: RuleContext) -> int:
     dx = ln.diagnosis_codes
-    met = T.DX_MISSING if ln.diagnosis_pointers_invalid or not dx else 0
+    met = Trigger.DX_MISSING if ln.diagnosis_pointers_invalid or not dx else 0
     if not dx:
         return met
     billable = ctx.refdata.icd10_billable
     dos = ln.service_date
     for code in dx:  # also records a missing code set, as DX_INVALID would
         if billable(code, dos) is False:
-            met |= T.DX_INVALID
+            met |= Trigger.DX_INVALID
             break
     if unsupported_dx_policy(ln) is not None:
-        met |= T.DX_NOT_SUPPORTING
+        met |= Trigger.DX_NOT_SUPPORTING
     if ln.procedure_code in SCREENING_REASON_TARGETS and SCREENING_DX in dx:
-        met |= T.SCREENING_DX
+        met |= Trigger.SCREENING_DX
     return met

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from ctscrub.model import Claim, Finding, Payer, ServiceLine, Severity
 from ctscrub.refdata.policy import policy_for, policy_set
@@ -20,9 +20,9 @@ from ctscrub.rules.diagnosis import dotted
 from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
 
-LDCT = "71271"
-VOID_FREQUENCY = "8"  # CLM05-3: a void cancels the screen, it is neither checked nor recorded
-_PROFILE_LABEL = {Payer.MEDICARE: "Medicare (NCD 210.14)",
+LDCT: Final = "71271"
+VOID_FREQUENCY: Final = "8"  # CLM05-3: a void cancels the screen, it is neither checked nor recorded
+_PROFILE_LABEL: Final = {Payer.MEDICARE: "Medicare (NCD 210.14)",
                   Payer.COMMERCIAL: "the commercial payer profile (USPSTF 2021)"}
 
 
