@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
+ZERO: Final = Decimal(0)  # one shared zero: building Decimal(0) costs more than adding two amounts
 CHEST_CT_CODES: Final[frozenset[str]] = frozenset({"71250", "71260", "71270", "71271", "71275"})
 """The chest CT family the scrubber checks (plus deleted G0297, which the rules flag)."""
 
@@ -277,8 +278,9 @@ class ClaimResult:
         """Expected allowed dollars of the lines that carry an error (each line counted once)."""
         err_lines = {f.line for f in self.findings if f.severity is Severity.ERROR}
         whole = None in err_lines  # a claim-level error puts the whole claim at stake
-        total = Decimal(0)
+        total: Decimal | None = None
         for p in self.prices:  # a loop, not sum(generator): the pipeline asks for every claim with an error
-            if p.allowed is not None and (whole or p.line in err_lines):
-                total += p.allowed
-        return total
+            allowed = p.allowed
+            if allowed is not None and (whole or p.line in err_lines):
+                total = allowed if total is None else total + allowed
+        return ZERO if total is None else total

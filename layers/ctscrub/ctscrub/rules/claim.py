@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Final
 
-from ctscrub.model import Claim, Finding
+from ctscrub.model import ZERO, Claim, Finding
 from ctscrub.rules.coding import money
 from ctscrub.rules.facts import Trigger
 from ctscrub.rules.registry import RuleContext, finding, rule
@@ -29,11 +29,12 @@ def _claim_at_stake(ctx: RuleContext) -> Decimal | None:
 
 
 def lines_total(claim: Claim) -> Decimal:
-    total = Decimal(0)
-    for ln in claim.lines:  # a plain loop: the trigger screen adds up every 837 claim
-        if ln.charge is not None:
-            total += ln.charge
-    return total
+    total: Decimal | None = None
+    for ln in claim.lines:  # a plain loop, from the first charge on: the trigger screen adds up every 837 claim
+        charge = ln.charge
+        if charge is not None:
+            total = charge if total is None else total + charge
+    return ZERO if total is None else total
 
 
 @rule("CHARGE_TOTAL_MISMATCH", when=Trigger.TOTAL_CHARGE)
