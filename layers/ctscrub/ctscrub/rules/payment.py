@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Final
 
-from ctscrub.model import Claim, Finding, Payer, ServiceLine
+from ctscrub.model import ZERO, Claim, Finding, Payer, ServiceLine
 from ctscrub.payment import PriceSetting, Quote, datasets_used, fee_schedule_quote
 from ctscrub.refdata.types import ReferenceLookups
 from ctscrub.rules.facts import Trigger, claim_facts
@@ -32,7 +32,7 @@ def comparable_quote(claim: Claim, ln: ServiceLine, refdata: ReferenceLookups) -
 
 def charge_short_of(charge: Decimal | None, amount: Decimal) -> bool:
     """A positive charge below the fee schedule amount (a missing or zero charge is not compared)."""
-    return charge is not None and 0 < charge < amount
+    return charge is not None and ZERO < charge < amount  # Decimal to Decimal: an int 0 is converted on each call
 
 
 @rule("CHARGE_BELOW_ALLOWED", when=Trigger.CHARGE_BELOW)
