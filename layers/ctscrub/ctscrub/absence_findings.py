@@ -26,10 +26,10 @@ from ctscrub.rules.coding import DISTINCT_MODIFIERS
 from ctscrub.rules.modifiers import distinct_on_repeat
 
 REPEAT_WITHOUT_ORIGINAL: Final = "REPEAT_WITHOUT_ORIGINAL"
-DISTINCT_WITHOUT_PAIR = "DISTINCT_WITHOUT_PAIR"
+DISTINCT_WITHOUT_PAIR: Final = "DISTINCT_WITHOUT_PAIR"
 ABSENCE_RULES: Final = frozenset({REPEAT_WITHOUT_ORIGINAL, DISTINCT_WITHOUT_PAIR})
 
-MAX_HELD = 10_000
+MAX_HELD: Final = 10_000
 """Claim results held at most; the same bound as the patient-days the index keeps."""
 
 _CLAIM_ID: Final = 0  # positions in the index's line tuples (SeenLine's field order)

@@ -15,8 +15,8 @@ from typing import Final
 from ctscrub.model import Payer
 
 MAX_CHARGE: Final = Decimal(1_000_000)
-MAX_UNITS = 999
-MAX_MODIFIERS = 4
+MAX_UNITS: Final = 999
+MAX_MODIFIERS: Final = 4
 ONE: Final = Decimal(1)
 
 _DIGITS: Final = frozenset("0123456789")

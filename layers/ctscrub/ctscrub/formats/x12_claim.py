@@ -25,7 +25,7 @@ from ctscrub.rules.registry import finding
 DOCUMENTED: Final = frozenset({"beneficiary_name", "service_date"})  # what every 837 carries
 MAX_DX: Final = 12
 _DX_QUALIFIERS: Final = frozenset({"ABK", "ABF", "BK", "BF"})  # ICD-10 principal/other, ICD-9 principal/other
-_FIX = "Correct the segment in the billing system and resubmit (837P 005010X222A1)."
+_FIX: Final = "Correct the segment in the billing system and resubmit (837P 005010X222A1)."
 _ONE: Final = Decimal(1)
 _POINTER_INDEX: Final = {str(i): i - 1 for i in range(1, MAX_DX + 1)}  # SV107 pointer text -> HI index
 _PICK_NONE: Final = itemgetter(slice(0))  # the picker of pointers that are resolved one by one (never called)

@@ -14,8 +14,6 @@ from typing import Final
 
 from ctscrub.refdata.store import Dataset
 
-ZERO = Decimal(0)
-
 
 @dataclass(frozen=True, slots=True)
 class PfsRow:
@@ -208,5 +206,5 @@ class CodeSet:
         return i < len(self._codes) and self._codes[i] == code
 
 
-TABLE_TYPES: dict[str, type] = {"pfs": FeeSchedule, "gpci": GpciTable, "oppscap": OppsCapTable,
+TABLE_TYPES: Final[dict[str, type]] = {"pfs": FeeSchedule, "gpci": GpciTable, "oppscap": OppsCapTable,
                                 "ncci-ptp": PtpTable, "mue": MueTable, "icd10cm": CodeSet}

@@ -11,7 +11,9 @@ from typing import Final
 
 from ctscrub.model import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E: Final = Severity.ERROR
+W: Final = Severity.WARNING
+I: Final = Severity.INFO
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +25,7 @@ class RuleInfo:
     source: str
 
 
-_RULES = [
+_RULES: Final = [
     # coding: code set, code pairs, units, duplicates (rules/coding.py)
     RuleInfo("CODE_DELETED", E, "coding", "Deleted code billed",
              "HCPCS 2021 annual update: G0297 deleted 2021-01-01, replaced by CPT 71271"),
