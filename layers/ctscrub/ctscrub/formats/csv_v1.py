@@ -312,7 +312,6 @@ class Reader:
                 continue
             if pad:
                 row.append("")
-            location = f"row {row_no}"
             # A row continues the claim when its claim-level cells equal the first row's: compared one by one,
             # which costs less than a tuple of them per row.
             if (row[i_claim] != f_claim or row[i_member] != f_member or row[i_last] != f_last
@@ -329,7 +328,7 @@ class Reader:
                         yield current
                     first_cells = claim_cells(row)
                     f_member, f_last, f_first, f_billing, f_birth, f_payer, f_locality, f_claim = first_cells
-                    current = new_claim(claim_id, first_cells, row_no, location)
+                    current = new_claim(claim_id, first_cells, row_no)
                     if claim_id in yielded:
                         current.reader_findings.append(_not_contiguous(current, row_no))
                     lines = current.lines
@@ -383,7 +382,8 @@ class Reader:
                 line.documentation = _documentation(row, doc_cols, errors)
             else:
                 line.documentation = NO_DOCUMENTATION
-            line.location = location
+            line.where = "row "  # with the number: "row 12", put together when a message asks
+            line.where_no = row_no
             if end > row_no and _looks_swallowed(row, width):
                 current.reader_findings.append(finding(
                     "ROW_MALFORMED", current, line, f"Row {row_no}:" + _swallowed(row_no, end),
@@ -564,7 +564,7 @@ class _ClaimCells:
         self._payers: dict[str, Payer] = {}
         self._localities: dict[str, str | None] = {}
 
-    def new_claim(self, claim_id: str, cells: tuple[str, ...], row_no: int, location: str) -> Claim:
+    def new_claim(self, claim_id: str, cells: tuple[str, ...], row_no: int) -> Claim:
         """The claim a row starts, from the row's ``cells``; bad values are reported, never echoed."""
         member, last, first, billing, birth, payer, locality, _ = cells
         errors: list[_Error] = []
@@ -601,7 +601,8 @@ class _ClaimCells:
         claim.diagnosis_codes = ()
         claim.locality = locality_value
         claim.documented = self._documented
-        claim.location = location
+        claim.where = "row "
+        claim.where_no = row_no
         claim.reader_findings = []
         if errors:
             _report(claim, None, row_no, errors)

@@ -219,7 +219,7 @@ class Reader:
         if model is not None:
             claim = _to_claim(model, kept, where)
         else:
-            claim = Claim(claim_id=claim_id.strip(), location=where)
+            claim = Claim(claim_id=claim_id.strip(), where=where)
         listed = "; ".join(errors[:MAX_LISTED_ERRORS])
         more = f" (and {len(errors) - MAX_LISTED_ERRORS} more)" if len(errors) > MAX_LISTED_ERRORS else ""
         kept_set = set(kept)
@@ -285,7 +285,7 @@ def _to_claim(m: ClaimIn, original_index: list[int], where: str) -> Claim:
         claim_id=m.claim_id, payer=F.parse_payer(m.payer), member_id=m.member_id or None,
         patient_last_name=m.patient_last_name or None, patient_first_name=m.patient_first_name or None,
         birth_date=m.birth_date, billing_npi=m.billing_npi or None, ordering_npi=m.ordering_npi or None,
-        rendering_npi=m.rendering_npi or None, place_of_service=claim_pos, locality=m.locality, location=where,
+        rendering_npi=m.rendering_npi or None, place_of_service=claim_pos, locality=m.locality, where=where,
     )
     numbers: set[int] = set()
     for k, ln in enumerate(m.lines):
@@ -328,5 +328,5 @@ def _to_line(ln: LineIn, orig: int, claim: Claim, claim_dx: tuple[str, ...], doc
         ordering_npi=ln.ordering_npi or claim.ordering_npi,
         rendering_npi=ln.rendering_npi or claim.rendering_npi,
         documentation=doc,
-        location=f"{where}.lines[{orig}]" if where.startswith("claims[") else f"{where}, lines[{orig}]",
+        where=f"{where}.lines[{orig}]" if where.startswith("claims[") else f"{where}, lines[{orig}]",
     )

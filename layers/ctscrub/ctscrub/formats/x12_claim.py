@@ -669,7 +669,8 @@ def _sv1_known(fields: _LineFields | None, b: ClaimBuilder) -> None:
     line.place_of_service = place
     line.diagnosis_pointers_invalid = ()
     line.documentation = NO_DOCUMENTATION
-    line.location = f"segment {b._lx_seg}"
+    line.where = "segment "  # with the number: "segment 48", put together when a message asks
+    line.where_no = b._lx_seg
     b._pointers.append(pointers)
     b._lines.append(line)
     b._line = line
@@ -728,7 +729,8 @@ def _new_claim(claim_id: str, seg: int, billing_npi: str | None) -> Claim:
     claim.has_original_reference = False
     claim.locality = None
     claim.documented = DOCUMENTED
-    claim.location = f"segment {seg}"
+    claim.where = "segment "
+    claim.where_no = seg
     claim.reader_findings = []
     return claim
 
