@@ -158,8 +158,11 @@ def _remember_lines(claim: Claim, ctx: RuleContext, facts: ClaimFacts, held: Hel
         group = index.get(key)
         if group is None:
             group = index[key] = []
+            order = ctx.patient_day_order
+            order.append(key)
             if len(index) > PATIENT_DAY_WINDOW:
-                old_key, old_group = index.popitem(last=False)  # the oldest (O(1) on an OrderedDict, unlike a dict)
+                old_key = order.popleft()  # the oldest
+                old_group = index.pop(old_key)
                 if len(held):
                     released = held.release(old_key, old_group)
                     if released:

@@ -8,12 +8,11 @@ before (``ClaimBuilder.known``) is applied from there without being split again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Iterator
 from typing import Final
 
 from ctscrub.formats.stream import PeekedStream
-from ctscrub.formats.x12_claim import ClaimBuilder, Known, SegmentHandler
+from ctscrub.formats.x12_claim import SEGMENT_KINDS, ClaimBuilder, Known
 from ctscrub.formats.x12_envelope import Envelope
 from ctscrub.formats.x12_segments import Delimiters, SegmentSplitter
 from ctscrub.model import Claim, Finding
@@ -32,11 +31,10 @@ class Reader:
         splitter = SegmentSplitter(self._stream.binary)
         envelope = Envelope(findings)
         builder = ClaimBuilder(findings)
-        handlers = builder.handlers()
-        # Outside ST..SE no segment goes to the claim builder.
+        kinds = SEGMENT_KINDS
+        # Outside ST..SE no segment goes to the claim builder, and none is looked up in its memo.
         inside = False
-        body = _NO_HANDLERS.get
-        recall = _NOTHING_KNOWN.get
+        memo = _NOTHING_KNOWN
         delims: Delimiters | None = None
         elem = ""
         for batch_delims, batch in splitter.batches():
@@ -49,29 +47,25 @@ class Reader:
             builder.read_from(left, splitter.number)
             for text in segments:
                 # A segment read before (most of a claim's): apply what it said, without splitting it again.
-                known = recall(text)
+                known = memo.get(text)
                 if known is not None:
-                    known(builder)  # never a claim closed: no HL or CLM is kept
+                    known.apply(builder)  # never a claim closed: no HL or CLM is kept
                     continue
                 els = text.split(elem)
-                handler = body(els[0])
-                if handler is not None:
-                    done = handler(els, text)
+                sid = els[0]
+                kind = kinds.get(sid)
+                if kind is not None and inside:
+                    done = builder.read(kind, els, text)
                     if done is not None:
                         yield done
-                    continue
-                sid = els[0]
-                if sid in _ENVELOPE_IDS:
+                elif sid in _ENVELOPE_IDS:
                     seg = splitter.number - left()
                     done = builder.close()
                     if done is not None:
                         yield done
                     _envelope_segment(envelope, builder, sid, els, seg)
                     inside = envelope.in_transaction
-                    if inside:
-                        body, recall = handlers.get, builder.known.get
-                    else:
-                        body, recall = _NO_HANDLERS.get, _NOTHING_KNOWN.get
+                    memo = builder.known if inside else _NOTHING_KNOWN
                 elif not inside:
                     envelope.outside(sid, splitter.number - left())
                 # else: a segment that carries nothing the scrubber reads
@@ -112,5 +106,4 @@ def _envelope_segment(envelope: Envelope, builder: ClaimBuilder, sid: str, els: 
 
 
 _ENVELOPE_IDS: Final = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
-_NO_HANDLERS: Final[Mapping[str, SegmentHandler]] = MappingProxyType({})
-_NOTHING_KNOWN: Final[Mapping[str, Known]] = MappingProxyType({})
+_NOTHING_KNOWN: Final[dict[str, Known]] = {}  # the memo outside a transaction: always empty (nothing writes it)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from types import MethodType
-from typing import Final, TypeVar
+from typing import Final, NoReturn
 
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
@@ -46,18 +45,26 @@ _NOT_A_PATIENT: Final = frozenset({"85", "87", "82", "DK", "DN", "DQ", "77", "PR
 # the NM1 entities _provider_known reads; it ignores the others
 _PROVIDERS_READ: Final = frozenset({"85", "82", "DK", "DN"})
 
-_T = TypeVar("_T")
-
-SegmentHandler = Callable[[list[str], str], Claim | None]
-# What a segment read before said, bound to the handler part that applies it: ``known(builder)`` calls
-# ``apply(value, builder)`` (a MethodType whose ``__self__`` is the value: one call, no tuple to unpack per
-# segment). It never refers to the builder: a reference cycle would keep the last patient's data in memory
-# until a full garbage collection.
-Known = Callable[["ClaimBuilder"], object]
-# What applying a PRV, a PER or an NM1 of no entity _provider_known reads does: nothing. Any builtin of one
-# argument without side effects would do (``callable`` returns a bool): a C function costs less to call than
-# a Python one, and these are two of a claim's segments.
-_IGNORE: Final[Known] = callable
+# Segment ids the builder reads -> the kind ``ClaimBuilder.read`` dispatches on. Segments of no kind (N3, N4,
+# PAT, NTE, PWK, ...) carry nothing the scrubber reads. Plain ints and an if-chain in ``read``, not a dict of
+# bound methods: a compiled build then calls each handler directly, without a Python-level call per segment.
+_REF: Final = 1
+_NM1: Final = 2
+_HL: Final = 3
+_CLM: Final = 4
+_DMG: Final = 5
+_SBR: Final = 6
+_SV1: Final = 7
+_LX: Final = 8
+_DTP: Final = 9
+_HI: Final = 10
+_UNREAD: Final = 11  # PRV, PER: nothing the scrubber reads, and never a patient's
+_SV2: Final = 12
+_SV3: Final = 13
+SEGMENT_KINDS: Final[dict[str, int]] = {
+    "REF": _REF, "NM1": _NM1, "HL": _HL, "CLM": _CLM, "DMG": _DMG, "SBR": _SBR, "SV1": _SV1, "LX": _LX,
+    "DTP": _DTP, "HI": _HI, "PRV": _UNREAD, "PER": _UNREAD, "SV2": _SV2, "SV3": _SV3,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +117,94 @@ class _Person:
         self.issues = ()
 
 
+class Known:
+    """What a segment read before says, bound to the part of its handler that applies it: ``apply(builder)``.
+
+    One small class per kind of segment that can be remembered, each holding what its segment said; it never
+    refers to the builder (a reference cycle would keep the last patient's data in memory until a full garbage
+    collection). A method of a class, not a bound function: a compiled build calls it through its class's
+    table of methods, without a Python-level call per segment.
+    """
+
+    __slots__ = ()
+
+    def apply(self, b: ClaimBuilder) -> None:
+        """PRV, PER and an NM1 of no entity ``_provider_known`` reads: nothing to apply."""
+
+
+_IGNORE: Final = Known()
+
+
+class _KnownSbr(Known):
+    __slots__ = ("payer_type",)
+
+    def __init__(self, payer_type: str) -> None:
+        self.payer_type = payer_type
+
+    def apply(self, b: ClaimBuilder) -> None:
+        _sbr_known(self.payer_type, b)
+
+
+class _KnownProvider(Known):
+    __slots__ = ("entity", "npi")
+
+    def __init__(self, entity: str, npi: str | None) -> None:
+        self.entity, self.npi = entity, npi
+
+    def apply(self, b: ClaimBuilder) -> None:
+        _provider_known(self.entity, self.npi, b)
+
+
+class _KnownHi(Known):
+    __slots__ = ("codes",)
+
+    def __init__(self, codes: tuple[str, ...]) -> None:
+        self.codes = codes
+
+    def apply(self, b: ClaimBuilder) -> None:
+        _hi_known(self.codes, b)
+
+
+class _KnownLx(Known):
+    __slots__ = ("lx01",)
+
+    def __init__(self, lx01: _LX01) -> None:
+        self.lx01 = lx01
+
+    def apply(self, b: ClaimBuilder) -> None:
+        _lx_known(self.lx01, b)
+
+
+class _KnownSv1(Known):
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: _LineFields) -> None:
+        self.fields = fields
+
+    def apply(self, b: ClaimBuilder) -> None:
+        _sv1_known(self.fields, b)
+
+
+class _KnownDtp(Known):
+    __slots__ = ("dates",)
+
+    def __init__(self, dates: tuple[date, date | None]) -> None:
+        self.dates = dates
+
+    def apply(self, b: ClaimBuilder) -> None:
+        line = b._line
+        if line is not None:
+            line.service_date, line.service_date_end = self.dates
+
+
 class ClaimBuilder:
-    """Builds claims from the segments fed to ``handlers()``, one segment at a time.
+    """Builds claims from the segments fed to ``read``, one segment at a time.
 
     Most segments of a claim repeat verbatim across a file (the same procedure, charge and pointers; the
     same diagnoses, date of service, line number, filing indicator, ordering and rendering providers).
-    ``known`` maps the text of such a segment, once read, to what it says bound to the handler part that
-    applies it to the current claim (see Known): the reader looks a segment up there before splitting it, and a hit
-    skips the split and the parsing. An entry is stored only for a segment read without any problem
+    ``known`` maps the text of such a segment, once read, to a ``Known`` that applies what it says to the
+    current claim: the reader looks a segment up there before splitting it, and a hit skips the split and the
+    parsing. An entry is stored only for a segment read without any problem
     (what it says then depends on its text alone), never for one that may identify a patient (NM1 of a
     subscriber or patient, DMG, CLM, REF, an SBR with a policy number), and ``known`` is emptied when the
     delimiters or the detected component separator change, so a hit does exactly what reading the
@@ -134,7 +221,7 @@ class ClaimBuilder:
         self._file_findings = file_findings
         self._delims: Delimiters | None = None
         self._alt_comp: str | None = None  # component separator the body uses when ISA16 is wrong
-        self.known: dict[str, Known] = {}  # emptied, never replaced: the reader holds its ``get``
+        self.known: dict[str, Known] = {}  # emptied, never replaced: the reader holds it
         # CLM05 text -> (place of service, frequency code): the same few values on every claim of a file.
         self._clm05: dict[str, tuple[str | None, str | None]] = {}
         self._remaining: Callable[[], int] = int  # no segment fed yet (int() is 0)
@@ -219,12 +306,9 @@ class ClaimBuilder:
                 return value.split(ch)
         return [value]
 
-    def _remember(self, text: str, apply: Callable[[_T, ClaimBuilder], None], value: _T) -> None:
-        """Keep what segment ``text`` says (``value``) for its next sight; see the class docstring."""
-        self._keep(text, MethodType(apply, value))
-
     def _keep(self, text: str, known: Known) -> None:
-        """Keep ``known`` for the next sight of segment ``text``, within the memo's bounds."""
+        """Keep what segment ``text`` says (``known``) for its next sight, within the memo's bounds; see the
+        class docstring."""
         if len(text) > _MEMO_MAX_TEXT:
             return
         memo = self.known
@@ -237,29 +321,49 @@ class ClaimBuilder:
         self._issues.append((message, suggestion, line))
 
     # -- segments ------------------------------------------------------------------------------------
-    def handlers(self) -> dict[str, SegmentHandler]:
-        """Segment id -> handler ``(elements, segment text) -> claim closed by it, or None``.
+    def read(self, kind: int, els: list[str], text: str) -> Claim | None:
+        """Read one segment of ``kind`` (``SEGMENT_KINDS``): ``els`` its elements, ``text`` the whole segment.
 
-        Segments without a handler (N3, N4, PAT, NTE, PWK, ...) carry nothing the scrubber reads; PRV and
-        PER neither, but their handler remembers them (see the class docstring). Handlers pad a short
-        element list in place (``els += _PAD``) so optional trailing elements read as ''. A handler of a
-        segment that can be remembered reads it, remembers it when it may, then applies it with the same
-        ``*_known`` function a later sight of the same text goes to.
+        Returns the claim the segment closes, if any. Handlers pad a short element list in place
+        (``els += _PAD``) so optional trailing elements read as ''. A handler of a segment that can be
+        remembered reads it, remembers it when it may, then applies it with the same ``*_known`` function a
+        later sight of the same text goes to. The most frequent kinds of a claim's unremembered segments
+        come first.
         """
-        return {"LX": self._lx, "SV1": self._sv1, "DTP": self._dtp, "REF": self._ref, "NM1": self._nm1,
-                "CLM": self._clm, "HI": self._hi, "HL": self._hl, "SBR": self._sbr, "DMG": self._dmg,
-                "SV2": self._sv2, "SV3": self._sv3, "PRV": self._unread, "PER": self._unread}
+        if kind == _REF:
+            self._ref(els, text)
+        elif kind == _NM1:
+            self._nm1(els, text)
+        elif kind == _HL:
+            return self._hl(els, text)
+        elif kind == _CLM:
+            return self._clm(els, text)
+        elif kind == _DMG:
+            self._dmg(els, text)
+        elif kind == _SBR:
+            self._sbr(els, text)
+        elif kind == _SV1:
+            self._sv1(els, text)
+        elif kind == _LX:
+            self._lx(els, text)
+        elif kind == _DTP:
+            self._dtp(els, text)
+        elif kind == _HI:
+            self._hi(els, text)
+        elif kind == _UNREAD:
+            self._keep(text, _IGNORE)  # PRV, PER: remembered, so not split again
+        elif kind == _SV2:
+            self._sv2()
+        elif kind == _SV3:
+            self._sv3()
+        return None
 
-    def _unread(self, els: list[str], text: str) -> None:
-        """PRV, PER: nothing the scrubber reads, and never a patient's: remembered, so not split again."""
-        self._keep(text, _IGNORE)
-
-    def _sv2(self, els: list[str], text: str) -> None:
+    def _sv2(self) -> NoReturn:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
                            "the file is an 837I institutional claim (it has SV2 service lines)",
                            f"segment {self._seg()}", "Send professional claims (837P, SV1 service lines) only.")
 
-    def _sv3(self, els: list[str], text: str) -> None:
+    def _sv3(self) -> NoReturn:
         raise FileRejected("FILE_UNSUPPORTED_FORMAT",
                            "the file is an 837D dental claim (it has SV3 service lines)",
                            f"segment {self._seg()}", "Send professional claims (837P, SV1 service lines) only.")
@@ -269,7 +373,7 @@ class ClaimBuilder:
             els += _PAD
         payer_type = els[9].strip()  # '' rather than None: what is remembered is never None (see Known)
         if not els[3]:  # SBR03, a group or policy number, may identify the subscriber: such an SBR is not kept
-            self._remember(text, _sbr_known, payer_type)
+            self._keep(text, _KnownSbr(payer_type))
         _sbr_known(payer_type, self)
 
     def _hl(self, els: list[str], text: str) -> Claim | None:
@@ -308,9 +412,9 @@ class ClaimBuilder:
             if entity not in _PROVIDERS_READ:  # the payer, submitter, receiver ...: nothing to read (and apply)
                 self._keep(text, _IGNORE)
                 return
-            provider = entity, _npi(els)
-            self._remember(text, _provider_known, provider)
-            _provider_known(provider, self)
+            npi = _npi(els)
+            self._keep(text, _KnownProvider(entity, npi))
+            _provider_known(entity, npi, self)
         elif self._zone == _NONE:
             if entity == "IL" and self._hl_level == "22" and (sub := self._sub) is not None:
                 sub.last, sub.first = els[3].strip() or None, els[4].strip() or None
@@ -373,7 +477,7 @@ class ClaimBuilder:
         alt = self._alt_comp
         codes, bad = self._read_hi(els)
         if not bad and self._alt_comp is alt:
-            self._remember(text, _hi_known, codes)
+            self._keep(text, _KnownHi(codes))
         _hi_known(codes, self)
         if bad:
             where = ", ".join(f"HI{p:02d}" for p in bad)
@@ -403,8 +507,9 @@ class ClaimBuilder:
             number: int | None = int(text01)
         except ValueError:
             number = None
-        self._remember(text, _lx_known, (text01, number))
-        _lx_known((text01, number), self)
+        lx01 = text01, number
+        self._keep(text, _KnownLx(lx01))
+        _lx_known(lx01, self)
 
     def _lx_without_sv1(self) -> None:
         assert self._pending_lx is not None
@@ -427,7 +532,7 @@ class ClaimBuilder:
         alt = self._alt_comp
         fields = self._read_sv1(els)
         if fields is not None and fields[2] is not None and fields[3] is not None and self._alt_comp is alt:
-            self._remember(text, _sv1_known, fields)  # only lines read without a problem
+            self._keep(text, _KnownSv1(fields))  # only lines read without a problem
         _sv1_known(fields, self)
         if fields is not None and (fields[2] is None or fields[3] is None):
             self._charge_and_units_issues(els, self._seg(), self._line, fields[2], fields[3])
@@ -462,7 +567,7 @@ class ClaimBuilder:
             return
         dates = self._read_dtp(els, line)
         if dates is not None:
-            self._remember(text, _dtp_known, dates)
+            self._keep(text, _KnownDtp(dates))
             line.service_date, line.service_date_end = dates
 
     def _read_dtp(self, els: list[str], line: ServiceLine) -> tuple[date, date | None] | None:
@@ -570,8 +675,8 @@ class ClaimBuilder:
         return claim
 
 
-# -- applying what a segment says: a handler calls these with the builder ``b``, and a memo entry is one of
-# them bound to what the segment said (see Known) -------------------------------------------------------------
+# -- applying what a segment says: a handler calls these with the builder ``b``, and so does the memo entry of
+# a segment read before (see Known) --------------------------------------------------------------------------
 
 def _sbr_known(payer_type: str, b: ClaimBuilder) -> None:
     """SBR09, the claim filing indicator ('' when absent)."""
@@ -582,9 +687,8 @@ def _sbr_known(payer_type: str, b: ClaimBuilder) -> None:
         b._sub.payer_type = payer_type or None
 
 
-def _provider_known(provider: tuple[str, str | None], b: ClaimBuilder) -> None:
-    """An NM1 that names no patient: (NM101 entity, NPI or None)."""
-    entity, npi = provider
+def _provider_known(entity: str, npi: str | None, b: ClaimBuilder) -> None:
+    """An NM1 that names no patient: NM101 entity, NPI or None."""
     zone = b._zone
     if zone == _NONE:
         if entity == "85" and b._hl_level == "20":
@@ -675,13 +779,6 @@ def _sv1_known(fields: _LineFields | None, b: ClaimBuilder) -> None:
     b._lines.append(line)
     b._line = line
     b._line_has_dk = False
-
-
-def _dtp_known(dates: tuple[date, date | None], b: ClaimBuilder) -> None:
-    """A DTP*472 service date (and range end) read before."""
-    line = b._line
-    if line is not None:
-        line.service_date, line.service_date_end = dates
 
 
 def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str, ...]) -> None:

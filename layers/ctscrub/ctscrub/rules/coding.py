@@ -31,7 +31,8 @@ CONTRAST_PARTNER: Final = {"71250": "71260", "71260": "71250"}  # without + with
 
 def line_ref(ln: ServiceLine) -> str:
     """"line 2" or "line 2 (row 14)": how a message names a line of the claim being checked."""
-    return f"line {ln.number} ({ln.location})" if ln.location else f"line {ln.number}"
+    location = ln.location  # put together on each call: once here
+    return f"line {ln.number} ({location})" if location else f"line {ln.number}"
 
 
 def money(amount: Decimal) -> str:
