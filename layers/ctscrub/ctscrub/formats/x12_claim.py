@@ -42,7 +42,7 @@ _MEMO_MAX: Final = 8192
 _MEMO_MAX_TEXT = 256
 # NM1 entities whose segment names a provider, payer or submitter, never a patient: only these are memoized.
 _NOT_A_PATIENT: Final = frozenset({"85", "87", "82", "DK", "DN", "DQ", "77", "PR", "40", "41"})
-# the NM1 entities _provider_known reads; it ignores the others
+# the NM1 entities _KnownProvider reads; it ignores the others
 _PROVIDERS_READ: Final = frozenset({"85", "82", "DK", "DN"})
 
 # Segment ids the builder reads -> the kind ``ClaimBuilder.read`` dispatches on. Segments of no kind (N3, N4,
@@ -118,74 +118,172 @@ class _Person:
 
 
 class Known:
-    """What a segment read before says, bound to the part of its handler that applies it: ``apply(builder)``.
+    """What a segment says, and ``apply(builder)``, the part of its handler that applies it to the current claim.
 
     One small class per kind of segment that can be remembered, each holding what its segment said; it never
     refers to the builder (a reference cycle would keep the last patient's data in memory until a full garbage
     collection). A method of a class, not a bound function: a compiled build calls it through its class's
-    table of methods, without a Python-level call per segment.
+    table of methods, without a Python-level call per segment. A handler reads its segment into one of these,
+    remembers it when it may (``ClaimBuilder.known``) and applies it, as a later sight of the same text does.
     """
 
     __slots__ = ()
 
     def apply(self, b: ClaimBuilder) -> None:
-        """PRV, PER and an NM1 of no entity ``_provider_known`` reads: nothing to apply."""
+        """PRV, PER and an NM1 of no entity ``_KnownProvider`` reads: nothing to apply."""
 
 
 _IGNORE: Final = Known()
 
 
 class _KnownSbr(Known):
+    """SBR09, the claim filing indicator ('' when absent)."""
+
     __slots__ = ("payer_type",)
 
     def __init__(self, payer_type: str) -> None:
         self.payer_type = payer_type
 
     def apply(self, b: ClaimBuilder) -> None:
-        _sbr_known(self.payer_type, b)
+        payer_type = self.payer_type
+        if b.claim is not None:
+            b._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
+            b._line = None
+        elif b._hl_level == "22" and b._sub is not None:
+            b._sub.payer_type = payer_type or None
 
 
 class _KnownProvider(Known):
+    """An NM1 that names no patient: NM101 entity, and the NPI or None."""
+
     __slots__ = ("entity", "npi")
 
     def __init__(self, entity: str, npi: str | None) -> None:
         self.entity, self.npi = entity, npi
 
     def apply(self, b: ClaimBuilder) -> None:
-        _provider_known(self.entity, self.npi, b)
+        entity, npi = self.entity, self.npi
+        zone = b._zone
+        if zone == _NONE:
+            if entity == "85" and b._hl_level == "20":
+                b._billing_npi = npi
+        elif zone == _LINE:
+            line = b._line
+            if line is None:
+                return
+            if entity == "82":
+                line.rendering_npi = npi
+            elif entity == "DK":
+                line.ordering_npi = npi
+                b._line_has_dk = True
+            elif entity == "DN" and not b._line_has_dk:
+                line.ordering_npi = npi
+        elif zone == _CLAIM:
+            if entity == "DN":
+                b._claim_ordering = npi
+            elif entity == "DK":
+                b._claim_ordering_dk = npi
+            elif entity == "82":
+                b._claim_rendering = npi
 
 
 class _KnownHi(Known):
+    """The diagnosis codes of an HI (no dot, upper case)."""
+
     __slots__ = ("codes",)
 
     def __init__(self, codes: tuple[str, ...]) -> None:
         self.codes = codes
 
     def apply(self, b: ClaimBuilder) -> None:
-        _hi_known(self.codes, b)
+        codes = self.codes
+        if b.claim is None or b._zone != _CLAIM:
+            b._issue(f"HI at segment {b._seg()} is not inside a claim (after CLM, before the first LX).")
+            if b.claim is None:
+                return
+        room = MAX_DX - len(b._dx)
+        if len(codes) > room:
+            codes = codes[:room]
+            b._dx_overflow = True
+        b._dx += codes
 
 
 class _KnownLx(Known):
+    """LX01 as text and as a line number (None when it is not one)."""
+
     __slots__ = ("lx01",)
 
     def __init__(self, lx01: _LX01) -> None:
         self.lx01 = lx01
 
     def apply(self, b: ClaimBuilder) -> None:
-        _lx_known(self.lx01, b)
+        lx01 = self.lx01
+        seg = b._last - b._remaining()  # b._seg() inlined: every line has an LX
+        if b.claim is None:
+            b._orphan(seg, "LX")
+        elif b._pending_lx is not None:
+            b._lx_without_sv1()
+        b._zone = _LINE
+        b._line = None
+        b._pending_lx, b._lx_seg = lx01, seg
 
 
 class _KnownSv1(Known):
+    """What an SV1 says (None: no readable procedure code; then never remembered, only applied)."""
+
     __slots__ = ("fields",)
 
-    def __init__(self, fields: _LineFields) -> None:
+    def __init__(self, fields: _LineFields | None) -> None:
         self.fields = fields
 
     def apply(self, b: ClaimBuilder) -> None:
-        _sv1_known(self.fields, b)
+        fields = self.fields
+        if b.claim is None:
+            b._orphan(b._seg(), "SV1")
+        lx01 = b._pending_lx
+        if lx01 is None:
+            seg = b._seg()
+            b._issue(f"SV1 at segment {seg} has no LX line counter before it.")
+            b._zone = _LINE
+            lx01, b._lx_seg = ("", len(b._lines) + 1), seg
+        else:
+            b._pending_lx = None
+        if fields is None:
+            b._line = None
+            b._saw_line = True
+            b._issue(f"SV101 at segment {b._seg()} has no readable procedure code (expected HC:code:modifiers); "
+                     "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
+            return
+        number = lx01[1]
+        if number is None:
+            number = len(b._lines) + 1
+            b._issue(f"LX at segment {b._lx_seg} has no line number; read as line {number}.",
+                     "Number the service lines in LX01 (1, 2, 3 ...).")
+        code, mods, charge, units, place, pointers = fields
+        # Every field set here, without the dataclass __init__: the class call costs more than the
+        # assignments (tests/test_x12_reader.py::test_every_model_field_is_set guards a field added later).
+        # diagnosis_codes is left to ClaimBuilder.close, which sets it on every line of the claim.
+        line = _new_line(ServiceLine)
+        line.number = number
+        line.procedure_code = code
+        line.modifiers = mods
+        line.units = units or _ONE
+        line.charge = charge
+        line.service_date = line.service_date_end = line.ordering_npi = line.rendering_npi = line.line_control = None
+        line.place_of_service = place
+        line.diagnosis_pointers_invalid = ()
+        line.documentation = NO_DOCUMENTATION
+        line.where = "segment "  # with the number: "segment 48", put together when a message asks
+        line.where_no = b._lx_seg
+        b._pointers.append(pointers)
+        b._lines.append(line)
+        b._line = line
+        b._line_has_dk = False
 
 
 class _KnownDtp(Known):
+    """A DTP*472 service date and the range end (None for a single date)."""
+
     __slots__ = ("dates",)
 
     def __init__(self, dates: tuple[date, date | None]) -> None:
@@ -326,9 +424,8 @@ class ClaimBuilder:
 
         Returns the claim the segment closes, if any. Handlers pad a short element list in place
         (``els += _PAD``) so optional trailing elements read as ''. A handler of a segment that can be
-        remembered reads it, remembers it when it may, then applies it with the same ``*_known`` function a
-        later sight of the same text goes to. The most frequent kinds of a claim's unremembered segments
-        come first.
+        remembered reads it into a ``Known``, remembers that when it may, then applies it, as a later sight
+        of the same text does. The most frequent kinds of a claim's unremembered segments come first.
         """
         if kind == _REF:
             self._ref(els, text)
@@ -371,10 +468,10 @@ class ClaimBuilder:
     def _sbr(self, els: list[str], text: str) -> None:
         if len(els) < 10:
             els += _PAD
-        payer_type = els[9].strip()  # '' rather than None: what is remembered is never None (see Known)
+        known = _KnownSbr(els[9].strip())  # '' rather than None when absent
         if not els[3]:  # SBR03, a group or policy number, may identify the subscriber: such an SBR is not kept
-            self._keep(text, _KnownSbr(payer_type))
-        _sbr_known(payer_type, self)
+            self._keep(text, known)
+        known.apply(self)
 
     def _hl(self, els: list[str], text: str) -> Claim | None:
         done = self.close() if self.claim is not None else None
@@ -412,9 +509,9 @@ class ClaimBuilder:
             if entity not in _PROVIDERS_READ:  # the payer, submitter, receiver ...: nothing to read (and apply)
                 self._keep(text, _IGNORE)
                 return
-            npi = _npi(els)
-            self._keep(text, _KnownProvider(entity, npi))
-            _provider_known(entity, npi, self)
+            known = _KnownProvider(entity, _npi(els))
+            self._keep(text, known)
+            known.apply(self)
         elif self._zone == _NONE:
             if entity == "IL" and self._hl_level == "22" and (sub := self._sub) is not None:
                 sub.last, sub.first = els[3].strip() or None, els[4].strip() or None
@@ -471,14 +568,15 @@ class ClaimBuilder:
         return pos_freq
 
     def _hi(self, els: list[str], text: str) -> None:
-        if self.claim is None:  # nothing is read (nor remembered): _hi_known reports the HI and returns
-            _hi_known((), self)
+        if self.claim is None:  # nothing is read (nor remembered): applying reports the HI and returns
+            _KnownHi(()).apply(self)
             return
         alt = self._alt_comp
         codes, bad = self._read_hi(els)
+        known = _KnownHi(codes)
         if not bad and self._alt_comp is alt:
-            self._keep(text, _KnownHi(codes))
-        _hi_known(codes, self)
+            self._keep(text, known)
+        known.apply(self)
         if bad:
             where = ", ".join(f"HI{p:02d}" for p in bad)
             self._issue(f"HI at segment {self._seg()}: {where} not in 'qualifier:code' form (ABK/ABF); not read.",
@@ -507,9 +605,9 @@ class ClaimBuilder:
             number: int | None = int(text01)
         except ValueError:
             number = None
-        lx01 = text01, number
-        self._keep(text, _KnownLx(lx01))
-        _lx_known(lx01, self)
+        known = _KnownLx((text01, number))
+        self._keep(text, known)
+        known.apply(self)
 
     def _lx_without_sv1(self) -> None:
         assert self._pending_lx is not None
@@ -528,12 +626,13 @@ class ClaimBuilder:
                     "Every set of service lines must follow a CLM segment.")
 
     def _sv1(self, els: list[str], text: str) -> None:
-        # Reading before _sv1_known is safe: reading records no claim issue, so the issues keep their order.
+        # Reading before applying is safe: reading records no claim issue, so the issues keep their order.
         alt = self._alt_comp
         fields = self._read_sv1(els)
+        known = _KnownSv1(fields)
         if fields is not None and fields[2] is not None and fields[3] is not None and self._alt_comp is alt:
-            self._keep(text, _KnownSv1(fields))  # only lines read without a problem
-        _sv1_known(fields, self)
+            self._keep(text, known)  # only lines read without a problem
+        known.apply(self)
         if fields is not None and (fields[2] is None or fields[3] is None):
             self._charge_and_units_issues(els, self._seg(), self._line, fields[2], fields[3])
 
@@ -567,8 +666,9 @@ class ClaimBuilder:
             return
         dates = self._read_dtp(els, line)
         if dates is not None:
-            self._keep(text, _KnownDtp(dates))
-            line.service_date, line.service_date_end = dates
+            known = _KnownDtp(dates)
+            self._keep(text, known)
+            known.apply(self)
 
     def _read_dtp(self, els: list[str], line: ServiceLine) -> tuple[date, date | None] | None:
         """The service date (DTP*472) and range end; None for another date, or an unreadable one (reported)."""
@@ -675,111 +775,7 @@ class ClaimBuilder:
         return claim
 
 
-# -- applying what a segment says: a handler calls these with the builder ``b``, and so does the memo entry of
-# a segment read before (see Known) --------------------------------------------------------------------------
-
-def _sbr_known(payer_type: str, b: ClaimBuilder) -> None:
-    """SBR09, the claim filing indicator ('' when absent)."""
-    if b.claim is not None:
-        b._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
-        b._line = None
-    elif b._hl_level == "22" and b._sub is not None:
-        b._sub.payer_type = payer_type or None
-
-
-def _provider_known(entity: str, npi: str | None, b: ClaimBuilder) -> None:
-    """An NM1 that names no patient: NM101 entity, NPI or None."""
-    zone = b._zone
-    if zone == _NONE:
-        if entity == "85" and b._hl_level == "20":
-            b._billing_npi = npi
-    elif zone == _LINE:
-        line = b._line
-        if line is None:
-            return
-        if entity == "82":
-            line.rendering_npi = npi
-        elif entity == "DK":
-            line.ordering_npi = npi
-            b._line_has_dk = True
-        elif entity == "DN" and not b._line_has_dk:
-            line.ordering_npi = npi
-    elif zone == _CLAIM:
-        if entity == "DN":
-            b._claim_ordering = npi
-        elif entity == "DK":
-            b._claim_ordering_dk = npi
-        elif entity == "82":
-            b._claim_rendering = npi
-
-
-def _hi_known(codes: tuple[str, ...], b: ClaimBuilder) -> None:
-    if b.claim is None or b._zone != _CLAIM:
-        b._issue(f"HI at segment {b._seg()} is not inside a claim (after CLM, before the first LX).")
-        if b.claim is None:
-            return
-    room = MAX_DX - len(b._dx)
-    if len(codes) > room:
-        codes = codes[:room]
-        b._dx_overflow = True
-    b._dx += codes
-
-
-def _lx_known(lx01: _LX01, b: ClaimBuilder) -> None:
-    """LX01 as text and as a line number (None when it is not one)."""
-    seg = b._last - b._remaining()  # b._seg() inlined: every line has an LX
-    if b.claim is None:
-        b._orphan(seg, "LX")
-    elif b._pending_lx is not None:
-        b._lx_without_sv1()
-    b._zone = _LINE
-    b._line = None
-    b._pending_lx, b._lx_seg = lx01, seg
-
-
-def _sv1_known(fields: _LineFields | None, b: ClaimBuilder) -> None:
-    if b.claim is None:
-        b._orphan(b._seg(), "SV1")
-    lx01 = b._pending_lx
-    if lx01 is None:
-        seg = b._seg()
-        b._issue(f"SV1 at segment {seg} has no LX line counter before it.")
-        b._zone = _LINE
-        lx01, b._lx_seg = ("", len(b._lines) + 1), seg
-    else:
-        b._pending_lx = None
-    if fields is None:
-        b._line = None
-        b._saw_line = True
-        b._issue(f"SV101 at segment {b._seg()} has no readable procedure code (expected HC:code:modifiers); "
-                 "the line is not checked.", "Send SV101 as HC:code with up to four modifiers.")
-        return
-    number = lx01[1]
-    if number is None:
-        number = len(b._lines) + 1
-        b._issue(f"LX at segment {b._lx_seg} has no line number; read as line {number}.",
-                 "Number the service lines in LX01 (1, 2, 3 ...).")
-    code, mods, charge, units, place, pointers = fields
-    # Every field set here, without the dataclass __init__: the class call costs more than the
-    # assignments (tests/test_x12_reader.py::test_every_model_field_is_set guards a field added later).
-    # diagnosis_codes is left to ClaimBuilder.close, which sets it on every line of the claim.
-    line = _new_line(ServiceLine)
-    line.number = number
-    line.procedure_code = code
-    line.modifiers = mods
-    line.units = units or _ONE
-    line.charge = charge
-    line.service_date = line.service_date_end = line.ordering_npi = line.rendering_npi = line.line_control = None
-    line.place_of_service = place
-    line.diagnosis_pointers_invalid = ()
-    line.documentation = NO_DOCUMENTATION
-    line.where = "segment "  # with the number: "segment 48", put together when a message asks
-    line.where_no = b._lx_seg
-    b._pointers.append(pointers)
-    b._lines.append(line)
-    b._line = line
-    b._line_has_dk = False
-
+# -- helpers of the handlers and of Known.apply ---------------------------------------------------------------
 
 def _resolve_pointers(line: ServiceLine, pointers: Sequence[str], dx: tuple[str, ...]) -> None:
     """SV107 pointers (1-based into HI) -> the line's codes; pointers past the HI codes are kept apart."""
@@ -814,7 +810,7 @@ def _read_pointers(raw: tuple[str, ...]) -> _Pointers:
 
 def _new_claim(claim_id: str, seg: int, billing_npi: str | None) -> Claim:
     """A claim built field by field, without the dataclass __init__ (as for ServiceLine in
-    _sv1_known). Set elsewhere, so not twice: total_charge, place_of_service and
+    _KnownSv1.apply). Set elsewhere, so not twice: total_charge, place_of_service and
     frequency_code by the caller (what CLM says); lines, payer, diagnosis_codes, ordering_npi and
     rendering_npi by ClaimBuilder.close, which every claim goes through before it is handed out.
     """
