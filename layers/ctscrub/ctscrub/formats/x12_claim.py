@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Final, NoReturn
+from typing import Final, Generic, NoReturn, TypeVar
 
 from ctscrub.formats.errors import FileRejected
 from ctscrub.formats.x12_segments import Delimiters
@@ -135,17 +135,25 @@ class Known:
 
 _IGNORE: Final = Known()
 
+_V = TypeVar("_V")
 
-class _KnownSbr(Known):
+
+class _KnownValue(Known, Generic[_V]):
+    """A ``Known`` holding the one value its segment said (its subclasses say how it applies)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: _V) -> None:
+        self.value = value
+
+
+class _KnownSbr(_KnownValue[str]):
     """SBR09, the claim filing indicator ('' when absent)."""
 
-    __slots__ = ("payer_type",)
-
-    def __init__(self, payer_type: str) -> None:
-        self.payer_type = payer_type
+    __slots__ = ()
 
     def apply(self, b: ClaimBuilder) -> None:
-        payer_type = self.payer_type
+        payer_type = self.value
         if b.claim is not None:
             b._zone = _COB  # 2320 other subscriber: its NM1/REF are not this claim's
             b._line = None
@@ -153,16 +161,13 @@ class _KnownSbr(Known):
             b._sub.payer_type = payer_type or None
 
 
-class _KnownProvider(Known):
-    """An NM1 that names no patient: NM101 entity, and the NPI or None."""
+class _KnownProvider(_KnownValue[tuple[str, str | None]]):
+    """An NM1 that names no patient: (NM101 entity, the NPI or None)."""
 
-    __slots__ = ("entity", "npi")
-
-    def __init__(self, entity: str, npi: str | None) -> None:
-        self.entity, self.npi = entity, npi
+    __slots__ = ()
 
     def apply(self, b: ClaimBuilder) -> None:
-        entity, npi = self.entity, self.npi
+        entity, npi = self.value
         zone = b._zone
         if zone == _NONE:
             if entity == "85" and b._hl_level == "20":
@@ -187,16 +192,13 @@ class _KnownProvider(Known):
                 b._claim_rendering = npi
 
 
-class _KnownHi(Known):
+class _KnownHi(_KnownValue[tuple[str, ...]]):
     """The diagnosis codes of an HI (no dot, upper case)."""
 
-    __slots__ = ("codes",)
-
-    def __init__(self, codes: tuple[str, ...]) -> None:
-        self.codes = codes
+    __slots__ = ()
 
     def apply(self, b: ClaimBuilder) -> None:
-        codes = self.codes
+        codes = self.value
         if b.claim is None or b._zone != _CLAIM:
             b._issue(f"HI at segment {b._seg()} is not inside a claim (after CLM, before the first LX).")
             if b.claim is None:
@@ -208,16 +210,13 @@ class _KnownHi(Known):
         b._dx += codes
 
 
-class _KnownLx(Known):
+class _KnownLx(_KnownValue[_LX01]):
     """LX01 as text and as a line number (None when it is not one)."""
 
-    __slots__ = ("lx01",)
-
-    def __init__(self, lx01: _LX01) -> None:
-        self.lx01 = lx01
+    __slots__ = ()
 
     def apply(self, b: ClaimBuilder) -> None:
-        lx01 = self.lx01
+        lx01 = self.value
         seg = b._last - b._remaining()  # b._seg() inlined: every line has an LX
         if b.claim is None:
             b._orphan(seg, "LX")
@@ -228,16 +227,13 @@ class _KnownLx(Known):
         b._pending_lx, b._lx_seg = lx01, seg
 
 
-class _KnownSv1(Known):
+class _KnownSv1(_KnownValue[_LineFields | None]):
     """What an SV1 says (None: no readable procedure code; then never remembered, only applied)."""
 
-    __slots__ = ("fields",)
-
-    def __init__(self, fields: _LineFields | None) -> None:
-        self.fields = fields
+    __slots__ = ()
 
     def apply(self, b: ClaimBuilder) -> None:
-        fields = self.fields
+        fields = self.value
         if b.claim is None:
             b._orphan(b._seg(), "SV1")
         lx01 = b._pending_lx
@@ -281,18 +277,15 @@ class _KnownSv1(Known):
         b._line_has_dk = False
 
 
-class _KnownDtp(Known):
+class _KnownDtp(_KnownValue[tuple[date, date | None]]):
     """A DTP*472 service date and the range end (None for a single date)."""
 
-    __slots__ = ("dates",)
-
-    def __init__(self, dates: tuple[date, date | None]) -> None:
-        self.dates = dates
+    __slots__ = ()
 
     def apply(self, b: ClaimBuilder) -> None:
         line = b._line
         if line is not None:
-            line.service_date, line.service_date_end = self.dates
+            line.service_date, line.service_date_end = self.value
 
 
 class ClaimBuilder:
@@ -509,7 +502,7 @@ class ClaimBuilder:
             if entity not in _PROVIDERS_READ:  # the payer, submitter, receiver ...: nothing to read (and apply)
                 self._keep(text, _IGNORE)
                 return
-            known = _KnownProvider(entity, _npi(els))
+            known = _KnownProvider((entity, _npi(els)))
             self._keep(text, known)
             known.apply(self)
         elif self._zone == _NONE:
