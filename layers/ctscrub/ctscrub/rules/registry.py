@@ -76,8 +76,9 @@ class RuleContext:
     # indexed, and most are never a peer). The pipeline keeps only the most recent groups
     # (pipeline.PATIENT_DAY_WINDOW) so memory stays flat on big files.
     patient_day_lines: dict[tuple[int, date], list[tuple[Any, ...]]] = field(default_factory=dict)
-    # The index's keys in the order they were added, so the oldest group can leave first: a deque beside a plain
-    # dict costs a third of an OrderedDict's insert (measured), and every claim of an upload adds a key.
+    # The index's keys in the order the pipeline added them, so the oldest group can leave first. A deque beside a
+    # plain dict, not an OrderedDict: 300,000 inserts with a 10,000-key window took 0.10-0.26 s against
+    # 0.35-0.38 s (interpreted, timeit), and every claim of an upload adds a key.
     patient_day_order: deque[tuple[int, date]] = field(default_factory=deque)
     screening_history: ScreeningHistory | None = None
     # Expected allowed amounts of this claim's chest CT lines, by line number (set by the pipeline
