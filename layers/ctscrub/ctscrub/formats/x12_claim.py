@@ -443,20 +443,15 @@ class ClaimBuilder:
         elif kind == _UNREAD:
             self._keep(text, _IGNORE)  # PRV, PER: remembered, so not split again
         elif kind == _SV2:
-            self._sv2()
+            self._refuse("an 837I institutional claim (it has SV2 service lines)")
         elif kind == _SV3:
-            self._sv3()
+            self._refuse("an 837D dental claim (it has SV3 service lines)")
         return None
 
-    def _sv2(self) -> NoReturn:
-        raise FileRejected("FILE_UNSUPPORTED_FORMAT",
-                           "the file is an 837I institutional claim (it has SV2 service lines)",
-                           f"segment {self._seg()}", "Send professional claims (837P, SV1 service lines) only.")
-
-    def _sv3(self) -> NoReturn:
-        raise FileRejected("FILE_UNSUPPORTED_FORMAT",
-                           "the file is an 837D dental claim (it has SV3 service lines)",
-                           f"segment {self._seg()}", "Send professional claims (837P, SV1 service lines) only.")
+    def _refuse(self, what: str) -> NoReturn:
+        """A service segment of another 837 (SV2, SV3): whatever GS08/ST03 say, the file is not an 837P."""
+        raise FileRejected("FILE_UNSUPPORTED_FORMAT", f"the file is {what}", f"segment {self._seg()}",
+                           "Send professional claims (837P, SV1 service lines) only.")
 
     def _sbr(self, els: list[str], text: str) -> None:
         if len(els) < 10:
