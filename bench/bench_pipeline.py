@@ -151,7 +151,11 @@ def counting(self, operation, params):
     service = self.meta.service_model.service_name
     calls[f"{service}.{operation}"] += 1
     if operation == "BatchWriteItem":
-        items["dynamodb_batch_items"] += sum(len(v) for v in params.get("RequestItems", {}).values())
+        for requests in params.get("RequestItems", {}).values():
+            items["dynamodb_batch_items"] += len(requests)
+            # a put of the upload record is an alert checkpoint riding in a findings write
+            items["dynamodb_checkpoints"] += sum(r.get("PutRequest", {}).get("Item", {}).get("sk") == "UPLOAD"
+                                                 for r in requests)
     elif operation == "PublishBatch":
         items["sns_batch_messages"] += len(params.get("PublishBatchRequestEntries", []))
     elif operation == "Publish":
@@ -165,6 +169,7 @@ ddb_writes = {k: v for k, v in calls.items() if k.startswith("dynamodb.") and k.
 print(json.dumps({"calls": dict(sorted(calls.items())), "dynamodb_write_calls": sum(ddb_writes.values()),
                   "dynamodb_batch_write_calls": calls["dynamodb.BatchWriteItem"],
                   "dynamodb_items": items["dynamodb_batch_items"],
+                  "dynamodb_checkpoints": items["dynamodb_checkpoints"],
                   "sns_publish_calls": calls["sns.PublishBatch"] + calls["sns.Publish"],
                   "sns_messages": items["sns_batch_messages"] + items["sns_single_messages"],
                   "status": [u["upload"][0].get("status") for u in result["uploads"] if u["upload"]]}))
@@ -215,11 +220,15 @@ def main() -> None:
             generate_csv(aws_path, args.aws_lines)
             c = aws_calls(aws_path)
             items, batches, writes = c["dynamodb_items"], c["dynamodb_batch_write_calls"], c["dynamodb_write_calls"]
+            checkpoints = c["dynamodb_checkpoints"]
             alerts, pubs = c["sns_messages"], c["sns_publish_calls"]
             print(f"AWS calls for the first {args.aws_lines:,} lines of that mix (real handler on moto, upload "
                   f"{c['status']}):")
-            print(f"  DynamoDB: {items:,} items in {batches:,} BatchWriteItem calls = {items / max(batches, 1):.1f} "
-                  f"items/call; {writes:,} write calls in all (incl. upload record and checkpoints) = "
+            print(f"  DynamoDB: {items:,} items ({items - checkpoints:,} findings, prices and screens + "
+                  f"{checkpoints:,} alert checkpoints) in {batches:,} BatchWriteItem calls = "
+                  f"{items / max(batches, 1):.1f} items/call (the fewest possible: ceil(items/25) = "
+                  f"{-(-items // 25):,}); {writes:,} write calls in all, with the {writes - batches} single-item "
+                  f"writes of every upload (upload record started and finished, idempotency record) = "
                   f"{items / max(writes, 1):.1f} items per write call (target >= 25)")
             print(f"  SNS: {alerts:,} messages in {pubs:,} publish calls = {alerts / max(pubs, 1):.1f} per call "
                   f"(target >= 10)")

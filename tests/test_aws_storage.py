@@ -51,6 +51,7 @@ def test_findings_and_prices_land_under_the_upload_and_the_claim(stack: sandbox.
     sink = FindingsTableSink(table, "u1")
     sink.claim(_result("CLM#1"))
     sink.finish(UploadSummary(upload_id="u1", source="incoming/a.csv"))
+    sink.flush()
     items = _items(table, "u1")
     sks = sorted(i["sk"] for i in items)
     assert sks == ["FINDING#CLM%231#001#DX_MISSING#1", "FINDING#CLM%231#001#DX_MISSING#2", "PRICE#CLM%231#001"]
@@ -68,6 +69,8 @@ def test_rewriting_the_same_upload_overwrites_instead_of_duplicating(stack: sand
         sink.claim(_result("C1"))
         sink.claim(_result("C2"))
         sink.finish(UploadSummary(upload_id="u1", source="k"))
+        sink.flush()
+    sink.flush()
     assert len(_items(table, "u1")) == 6
 
 
@@ -77,6 +80,7 @@ def test_a_claim_id_repeated_in_one_upload_keeps_both_claims(stack: sandbox.Embe
     sink.claim(_result("C1", 1))
     sink.claim(_result("C1", 1))
     sink.finish(UploadSummary(upload_id="u1", source="k"))
+    sink.flush()
     assert len(_items(table, "u1")) == 4
 
 
@@ -92,6 +96,7 @@ def test_batch_writes_carry_25_items_per_call(stack: sandbox.EmbeddedStack) -> N
     for i in range(40):
         sink.claim(_result(f"C{i}", 4))  # 5 items each: 200 items
     sink.finish(UploadSummary(upload_id="u1", source="k"))
+    sink.flush()
     assert calls == [25] * 8 and sink.items_written == 200
 
 

@@ -279,7 +279,7 @@ def _once(monkeypatch: pytest.MonkeyPatch, cls: type, name: str, exc: BaseExcept
 CRASH_POINTS = {
     # point: (class, method, on_call, before the call's work?)
     "after_record_processing": (UploadRecords, "mark_processing", 1, False),
-    "mid_findings_write": (BatchWriter, "_send", 2, True),  # the first 25 items are written
+    "mid_findings_write": (BatchWriter, "_send", 1, False),  # 25 items written, no alert out yet
     "after_findings_before_report": (S3ReportSink, "finish", 1, True),
     "after_report_before_alerts": (SnsBatchPublisher, "publish", 1, True),
     "mid_alerts": (SnsBatchPublisher, "publish", 3, True),  # 20 messages out and checkpointed
@@ -316,6 +316,65 @@ def test_crash_at_any_step_then_retry_finishes_with_exact_counts(stack: tuple[An
     # and a duplicate delivery afterwards changes nothing
     _invoke(app, event)
     assert st.drain("all") == [] and item_counts(table(st), uid) == (EXP.finding_items, EXP.price_items)
+
+
+def _fail_the_write_carrying_a_checkpoint(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> list[int]:
+    """The first BatchWriteItem call that holds an upload-record checkpoint raises before its work."""
+    original = BatchWriter._send
+    seen = [0]
+
+    def send(self: BatchWriter, requests: list[dict[str, Any]]) -> None:
+        if any(r.get("PutRequest", {}).get("Item", {}).get("sk") == "UPLOAD" for r in requests):
+            seen[0] += 1
+            if seen[0] == 1:
+                raise exc
+        original(self, requests)
+
+    monkeypatch.setattr(BatchWriter, "_send", send)
+    return seen
+
+
+def test_a_failed_checkpoint_write_still_records_what_went_out(stack: tuple[Any, Any],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checkpoint of alert batch 1 rides in a findings write that fails: the FAILED record still says
+    10 messages are out (``mark_failed`` carries the progress), so the retry sends only the rest."""
+    st, app = stack
+    event = st.upload(BODY, "incoming/ckpt-exception.csv")
+    _fail_the_write_carrying_a_checkpoint(monkeypatch, RuntimeError("injected"))
+    with pytest.raises(UploadFailed, match="RuntimeError"):
+        _invoke(app, event)
+    uid = uid_of(st, event)
+    rec = record(table(st), uid)
+    assert rec["status"] == "FAILED" and rec["alerts_published"] == 10 and rec["alerts_pending"] == EXP.alerts - 10
+    first = st.drain("all")
+    assert len(first) == 10
+    _invoke(app, event)
+    _assert_exact(st, uid, first + st.drain("all"))
+
+
+def test_a_process_killed_before_a_checkpoint_is_durable_repeats_one_batch_at_most(
+        stack: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window no design closes on a standard SNS topic: the process dies after a PublishBatch and before
+    the write holding its checkpoint. The retry sends that batch again (10 messages) and nothing else twice;
+    the items are exact. docs/CONTRACTS.md tells subscribers to be idempotent on (upload_id, claim_id)."""
+    st, app = stack
+    event = st.upload(BODY, "incoming/ckpt-killed.csv")
+    _fail_the_write_carrying_a_checkpoint(monkeypatch, Killed())
+    with pytest.raises(Killed):
+        _invoke(app, event)
+    uid = uid_of(st, event)
+    assert record(table(st), uid)["status"] == "PROCESSING"
+    assert expire_in_progress(st) == 1
+    first = st.drain("all")
+    assert len(first) == 10
+    _invoke(app, event)
+    alerts = first + st.drain("all")
+    counts = alert_keys(alerts)
+    assert sorted(k for k, n in counts.items() if n > 1) == sorted(alert_keys(first))
+    assert len(counts) == EXP.alerts and len(alerts) == EXP.alerts + 10
+    rec = record(table(st), uid)
+    assert rec["status"] == EXP.status and rec["alerts_pending"] == 0
+    assert item_counts(table(st), uid) == (EXP.finding_items, EXP.price_items)
 
 
 def test_a_retry_deletes_what_an_unfinished_attempt_wrote_that_it_does_not_rewrite(stack: tuple[Any, Any]) -> None:

@@ -5,6 +5,10 @@ Claim messages are spooled (memory, then a temp file) and published only when th
 read, so a file rejected half-way never leaks alerts for its first claims. Publishing is batched (10 per
 ``PublishBatch`` and at most 256 KB per call), failed entries are retried, and the number of messages sent
 is checkpointed so a retried invocation resumes after the last checkpoint instead of repeating them.
+
+Each message remembers how many findings-table items the upload had spooled when its claim was read (its
+``needs``); ``before_batch`` receives the largest ``needs`` of the batch about to go out, so the caller can
+make those items durable first: a subscriber never hears of a claim whose findings are not in the table.
 """
 
 from __future__ import annotations
@@ -198,9 +202,12 @@ class SnsBatchPublisher:
                                     f"went out", tuple(sorted(sent))) from None
 
 
-def batches(messages: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+Message = tuple[str, dict[str, Any], int]  # body, attributes, findings-table items it needs written first
+
+
+def batches(messages: Iterator[Message]) -> Iterator[list[Message]]:
     """Group messages into PublishBatch calls: at most 10 messages and 250 KB per call."""
-    batch: list[tuple[str, dict[str, Any]]] = []
+    batch: list[Message] = []
     size = 0
     for msg in messages:
         msg_size = len(msg[0].encode("utf-8")) + len(json.dumps(msg[1]))
@@ -221,14 +228,16 @@ class AlertsSink:
     ``skip_also`` the further messages it sent in a partly failed batch. ``checkpoint`` is called with the
     resume point after every ``checkpoint_every`` batches; ``progress`` (if given) with an ``AlertProgress``
     at the same points and when publishing fails (so the upload record shows its pending alerts).
-    ``before_batch`` runs before each PublishBatch call (the invocation's deadline check).
+    ``before_batch`` runs before each PublishBatch call with the ``needs`` of its last message (the
+    invocation's deadline check, and the findings-table writes the batch's claims need). ``needs`` (if given)
+    returns how many findings-table items the upload has spooled so far; it is read as each claim is seen.
     """
 
     def __init__(self, publisher: SnsBatchPublisher, *, upload_id: str, source_key: str,
                  min_severity: Severity = Severity.ERROR, skip: int = 0,
                  checkpoint: Callable[[int], None] | None = None, checkpoint_every: int = 1,
                  skip_also: tuple[int, ...] = (), progress: Callable[[AlertProgress], None] | None = None,
-                 before_batch: Callable[[], None] | None = None) -> None:
+                 before_batch: Callable[[int], None] | None = None, needs: Callable[[], int] | None = None) -> None:
         self._publisher = publisher
         self._upload_id = upload_id
         self._source_key = source_key
@@ -237,6 +246,7 @@ class AlertsSink:
         self._checkpoint = checkpoint
         self._progress = progress
         self._before_batch = before_batch
+        self._needs = needs or (lambda: 0)
         self._every = max(1, checkpoint_every)
         self._spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")
         self._total = 0
@@ -248,21 +258,21 @@ class AlertsSink:
         if not any(f.severity.rank >= self._min_rank for f in result.findings):
             return
         body, attrs = claim_message(result, upload_id=self._upload_id, source_key=self._source_key)
-        self._spool.write(json.dumps([body, attrs], separators=(",", ":")).encode("utf-8") + b"\n")
+        self._spool.write(json.dumps([body, attrs, self._needs()], separators=(",", ":")).encode("utf-8") + b"\n")
         self.claim_alerts += 1
 
-    def _spooled(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _spooled(self) -> Iterator[Message]:
         self._spool.seek(0)
         for raw in self._spool:
-            body, attrs = json.loads(raw)
-            yield body, attrs
+            body, attrs, needs = json.loads(raw)
+            yield body, attrs, needs
 
     def finish(self, summary: UploadSummary) -> None:
         try:
             if summary.status == "rejected":
                 self._total = 1
-                messages: Iterator[tuple[str, dict[str, Any]]] = iter(
-                    [upload_message(summary, source_key=self._source_key, alerts=0)])
+                messages: Iterator[Message] = iter(
+                    [(*upload_message(summary, source_key=self._source_key, alerts=0), self._needs())])
             else:
                 self._total = self.claim_alerts + 1
                 messages = self._all(summary)
@@ -270,9 +280,10 @@ class AlertsSink:
         finally:
             self._spool.close()
 
-    def _all(self, summary: UploadSummary) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _all(self, summary: UploadSummary) -> Iterator[Message]:
         yield from self._spooled()
-        yield upload_message(summary, source_key=self._source_key, alerts=self.claim_alerts)
+        # the upload summary goes last and needs every item of the upload (read now: after the table's finish)
+        yield (*upload_message(summary, source_key=self._source_key, alerts=self.claim_alerts), self._needs())
 
     def state(self) -> AlertProgress:
         while self.published in self._sent:
@@ -284,7 +295,7 @@ class AlertsSink:
         if self._progress is not None:
             self._progress(self.state())
 
-    def _publish(self, messages: Iterator[tuple[str, dict[str, Any]]]) -> None:
+    def _publish(self, messages: Iterator[Message]) -> None:
         numbered = [i for i in range(self._total) if i not in self._sent]
         unsent = (m for i, m in enumerate(messages) if i not in self._sent)
         pending = 0
@@ -294,9 +305,9 @@ class AlertsSink:
                 indices = numbered[position:position + len(batch)]
                 position += len(batch)
                 if self._before_batch is not None:
-                    self._before_batch()
+                    self._before_batch(max(needs for _, _, needs in batch))
                 try:
-                    self._publisher.publish(batch)
+                    self._publisher.publish([(body, attrs) for body, attrs, _ in batch])
                 except AlertPublishError as exc:
                     self._sent.update(indices[p] for p in exc.sent)
                     self.sent_now += len(exc.sent)

@@ -48,6 +48,11 @@ class BatchWriter:
         self.calls = 0
         self.resent = 0  # requests sent again because DynamoDB returned them unprocessed
 
+    @property
+    def pending(self) -> int:
+        """Requests buffered for the next call (0 right after a call went out)."""
+        return len(self._buffer)
+
     def _key(self, item: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(item[k] for k in self._keys)
 

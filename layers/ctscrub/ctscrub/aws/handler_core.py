@@ -7,7 +7,9 @@ re-raised so Lambda retries and, after the retries, the on-failure destination r
 A retry of an upload that did not finish (``PROCESSING`` after a killed invocation, or ``FAILED``) redoes
 it from the start against the processing date pinned by the first attempt: the earlier attempt's items
 are deleted and rewritten, the report is overwritten, and alerts resume after their checkpoint. Order of
-the end-of-upload steps: findings flushed, report written, alerts published, record marked finished.
+the end-of-upload steps: report written; then, batch by batch, the findings a batch of alerts needs (and
+the checkpoint of the batch before) written, the batch published; the rest of the findings and the last
+checkpoint written; the record marked finished.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from ctscrub.aws import keys
 from ctscrub.aws.alerts import AlertProgress, AlertPublishError, AlertsSink, SnsBatchPublisher
 from ctscrub.aws.batch_writes import BatchWriteIncomplete
 from ctscrub.aws.deadline import Deadline, DeadlineExceeded, DeadlineGuard
-from ctscrub.aws.findings_table import FINAL_STATUSES, FindingsTableSink, UploadRecords, purge_upload_items
+from ctscrub.aws.findings_table import (
+    FINAL_STATUSES,
+    FindingsTableSink,
+    UploadRecords,
+    purge_upload_items,
+    with_alert_progress,
+)
 from ctscrub.aws.reports import S3ReportSink
 from ctscrub.aws.s3_source import S3ObjectSource
 from ctscrub.aws.screening_history import DynamoScreeningHistory, HashKeyError, load_hash_key
@@ -146,6 +154,8 @@ class UploadProcessor:
         deadline = Deadline(remaining_ms, s.deadline_margin_ms)
         source = S3ObjectSource(self.clients.client("s3"), ref.bucket, ref.key, ref.version_id, s.max_upload_bytes)
         report = S3ReportSink(self.clients.client("s3"), ref.bucket, s.reports_prefix, uid)
+        table_sink: FindingsTableSink | None = None
+        alert_progress: AlertProgress | None = None  # set once publishing reported progress
         try:
             record = records.mark_processing(uid, bucket=ref.bucket, key=ref.key, version=ref.version, size=None,
                                              as_of=today.isoformat())
@@ -154,15 +164,24 @@ class UploadProcessor:
             if existing is not None:
                 purge_upload_items(table, uid)  # an unfinished earlier attempt: rewrite its items from scratch
             history = DynamoScreeningHistory(table, self.hash_key(), uid)
-            table_sink = FindingsTableSink(table, uid)
+            table_sink = FindingsTableSink(table, uid, extra_items=history.drain,
+                                           before_write=lambda: deadline.check("findings"))
 
             def progress(p: AlertProgress) -> None:
-                records.checkpoint_alerts(uid, p.published, p.sent_after, p.total)
+                # the checkpoint rides in the next findings write call, which goes out before the next batch
+                nonlocal record, alert_progress
+                record, alert_progress = with_alert_progress(record, p), p
+                table_sink.stage(record)
+
+            def before_batch(needs: int) -> None:
+                deadline.check("alerts")
+                table_sink.write_through(needs)
 
             alerts = AlertsSink(
                 SnsBatchPublisher(self.clients.client("sns"), s.alerts_topic_arn),
                 upload_id=uid, source_key=ref.key, min_severity=s.alert_min_severity, skip=skip,
-                skip_also=skip_also, progress=progress, before_batch=lambda: deadline.check("alerts"),
+                skip_also=skip_also, progress=progress, before_batch=before_batch,
+                needs=lambda: table_sink.spooled,
             )
             options = ScrubOptions(as_of=as_of, refdata=self.refdata(), default_locality=s.default_locality,
                                    max_bytes=s.max_upload_bytes, screening_history=history)
@@ -172,14 +191,14 @@ class UploadProcessor:
             if summary.status == "rejected":
                 history.forget_written()
             else:
-                history.flush()
+                table_sink.flush()  # what no alert needed, the screens, and the last checkpoint
             summary.bytes_read = source.bytes_read
             status = records.mark_finished(summary, alerts_published=alerts.state().published,
                                            report_prefix=report.prefix)
         except Exception as exc:
             reason = safe_reason(exc)
             try:
-                records.mark_failed(uid, reason)
+                records.mark_failed(uid, reason, alert_progress)
             except Exception:  # DynamoDB itself is down: Lambda's retry and the failure queue still see it
                 reason += " (the upload record could not be marked FAILED)"
             frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
@@ -187,6 +206,8 @@ class UploadProcessor:
         finally:
             source.close()
             report.close()
+            if table_sink is not None:
+                table_sink.close()
         return {
             "upload_id": uid,
             "status": status,

@@ -94,6 +94,11 @@ class DynamoScreeningHistory:
         self._pending.clear()
         return written
 
+    def drain(self) -> list[dict[str, str]]:
+        """The screens of this upload not written yet, for the caller to write (deterministic keys)."""
+        items, self._pending = self._pending, []
+        return items
+
     def forget_written(self) -> None:
         """Drop this upload's screens (used when the upload ends rejected): nothing was written yet."""
         self._pending.clear()
