@@ -226,8 +226,8 @@ def main() -> None:
                   f"{c['status']}):")
             print(f"  DynamoDB: {items:,} items ({items - checkpoints:,} findings, prices and screens + "
                   f"{checkpoints:,} alert checkpoints) in {batches:,} BatchWriteItem calls = "
-                  f"{items / max(batches, 1):.1f} items/call (the fewest possible: ceil(items/25) = "
-                  f"{-(-items // 25):,}); {writes:,} write calls in all, with the {writes - batches} single-item "
+                  f"{items / max(batches, 1):.1f} items/call (ceil(items/25) = {-(-items // 25):,}); "
+                  f"{writes:,} write calls in all, with the {writes - batches} single-item "
                   f"writes of every upload (upload record started and finished, idempotency record) = "
                   f"{items / max(writes, 1):.1f} items per write call (target >= 25)")
             print(f"  SNS: {alerts:,} messages in {pubs:,} publish calls = {alerts / max(pubs, 1):.1f} per call "
