@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -38,3 +42,14 @@ if _BUILD:
     import ctscrub.pipeline
 
     assert not ctscrub.pipeline.__file__.endswith(".py"), f"CTSCRUB_BUILD={_BUILD} is not a compiled tree"
+
+
+@pytest.fixture
+def subscribed_stack() -> Iterator[tuple[Any, Any]]:
+    """The embedded stack with the handler (as of 2026-11-01, metrics off) and one queue subscribed to all."""
+    from ctscrub.aws import sandbox
+
+    env = {"SCRUB_AS_OF": "2026-11-01", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with sandbox.running_stack(env=env) as (st, app):
+        st.subscribe_queue("all")
+        yield st, app

@@ -6,7 +6,6 @@ before ``upload.completed``, and each alert checkpoint rides in a findings write
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,11 +19,8 @@ EXP = expected(BODY)
 
 
 @pytest.fixture
-def stack() -> Iterator[tuple[sandbox.EmbeddedStack, Any]]:
-    env = {"SCRUB_AS_OF": "2026-11-01", "POWERTOOLS_METRICS_DISABLED": "true"}
-    with sandbox.running_stack(env=env) as (st, app):
-        st.subscribe_queue("all")
-        yield st, app
+def stack(subscribed_stack: tuple[sandbox.EmbeddedStack, Any]) -> tuple[sandbox.EmbeddedStack, Any]:
+    return subscribed_stack
 
 
 def _record_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[Any]]]:

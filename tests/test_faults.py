@@ -8,7 +8,7 @@ upload followed by Lambda's retry. Every count is compared with the offline pipe
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -80,6 +80,20 @@ def _assert_exact(st: sandbox.EmbeddedStack, uid: str, alerts: list[dict[str, An
     assert sorted(k[2] for k in counts if k[2]) == sorted(EXP.claim_alert_ids)
     assert rec["alerts_pending"] == 0 and rec["alerts_published"] == EXP.alerts
     assert "failure_reason" not in rec and "alerts_sent_after" not in rec
+
+
+def _first_batch_out_then_the_retry_sends_the_rest(st: sandbox.EmbeddedStack, app: Any, event: dict[str, Any],
+                                                   recover: Callable[[], None] = lambda: None) -> None:
+    """The failed attempt left the record FAILED with the first batch (10 messages) out and the rest pending;
+    after ``recover``, Lambda's retry sends exactly the rest."""
+    uid = uid_of(st, event)
+    rec = record(table(st), uid)
+    assert rec["status"] == "FAILED" and rec["alerts_published"] == 10 and rec["alerts_pending"] == EXP.alerts - 10
+    first = st.drain("all")
+    assert len(first) == 10
+    recover()
+    _invoke(app, event)
+    _assert_exact(st, uid, first + st.drain("all"))
 
 
 # -- DynamoDB --
@@ -189,15 +203,8 @@ def test_sns_call_failure_leaves_pending_alerts_that_a_retry_sends_once(stack: t
     flaky = _flaky_sns(app, raise_on_call=2)
     with pytest.raises(UploadFailed, match="ClientError: InternalError"):
         _invoke(app, event)
-    uid = uid_of(st, event)
-    rec = record(table(st), uid)
-    assert rec["status"] == "FAILED" and rec["alerts_published"] == 10
-    assert rec["alerts_pending"] == EXP.alerts - 10
-    first = st.drain("all")
-    assert len(first) == 10
-    flaky.raise_on_call = None
-    _invoke(app, event)
-    _assert_exact(st, uid, first + st.drain("all"))
+    _first_batch_out_then_the_retry_sends_the_rest(st, app, event,
+                                                   recover=lambda: setattr(flaky, "raise_on_call", None))
 
 
 # -- the Lambda timeout --
@@ -236,13 +243,7 @@ def test_running_out_of_time_between_alert_batches_resumes_without_doubles(stack
 
     with pytest.raises(UploadFailed, match="DeadlineExceeded"):
         _invoke(app, event, AfterFirstBatch())
-    uid = uid_of(st, event)
-    rec = record(table(st), uid)
-    assert rec["status"] == "FAILED" and rec["alerts_published"] == 10 and rec["alerts_pending"] == EXP.alerts - 10
-    first = st.drain("all")
-    assert len(first) == 10
-    _invoke(app, event)
-    _assert_exact(st, uid, first + st.drain("all"))
+    _first_batch_out_then_the_retry_sends_the_rest(st, app, event)
 
 
 def test_no_time_to_start_touches_nothing_but_the_record(stack: tuple[Any, Any]) -> None:
@@ -343,13 +344,7 @@ def test_a_failed_checkpoint_write_still_records_what_went_out(stack: tuple[Any,
     _fail_the_write_carrying_a_checkpoint(monkeypatch, RuntimeError("injected"))
     with pytest.raises(UploadFailed, match="RuntimeError"):
         _invoke(app, event)
-    uid = uid_of(st, event)
-    rec = record(table(st), uid)
-    assert rec["status"] == "FAILED" and rec["alerts_published"] == 10 and rec["alerts_pending"] == EXP.alerts - 10
-    first = st.drain("all")
-    assert len(first) == 10
-    _invoke(app, event)
-    _assert_exact(st, uid, first + st.drain("all"))
+    _first_batch_out_then_the_retry_sends_the_rest(st, app, event)
 
 
 def test_a_process_killed_before_a_checkpoint_is_durable_repeats_one_batch_at_most(

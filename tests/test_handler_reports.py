@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,11 +15,8 @@ BODY = csv_claims(12)
 
 
 @pytest.fixture
-def stack() -> Iterator[tuple[sandbox.EmbeddedStack, Any]]:
-    env = {"SCRUB_AS_OF": "2026-11-01", "POWERTOOLS_METRICS_DISABLED": "true"}
-    with sandbox.running_stack(env=env) as (st, app):
-        st.subscribe_queue("all")
-        yield st, app
+def stack(subscribed_stack: tuple[sandbox.EmbeddedStack, Any]) -> tuple[sandbox.EmbeddedStack, Any]:
+    return subscribed_stack
 
 
 def _invoke(app: Any, event: dict[str, Any]) -> dict[str, Any]:
