@@ -78,7 +78,8 @@ class EmbeddedStack:
             for m in msgs:
                 attrs = {k: v.get("StringValue") for k, v in m.get("MessageAttributes", {}).items()}
                 out.append({"body": json.loads(m["Body"]), "attributes": attrs})
-                sqs.delete_message(QueueUrl=self.queues[name], ReceiptHandle=m["ReceiptHandle"])
+            sqs.delete_message_batch(QueueUrl=self.queues[name], Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
 
     def upload(self, local_file: Path | bytes, key: str) -> dict[str, Any]:
         """Put an object and return the S3 put event S3 would send for it."""
