@@ -100,6 +100,35 @@ def test_batch_writes_carry_25_items_per_call(stack: sandbox.EmbeddedStack) -> N
     assert calls == [25] * 8 and sink.items_written == 200
 
 
+def test_write_through_packs_the_checkpoint_with_the_items_a_batch_needs(stack: sandbox.EmbeddedStack) -> None:
+    """Nothing is written while the file is read; ``write_through(n)`` writes the staged checkpoint and at
+    least ``n`` items, filling its last call to 25; a deadline check runs before each call."""
+    table = _table(stack)
+    calls: list[list[str]] = []
+
+    def log(params: dict[str, Any], **_: Any) -> None:
+        calls.append([r["PutRequest"]["Item"]["sk"] for v in params["RequestItems"].values() for r in v])
+
+    table.meta.client.meta.events.register("provide-client-params.dynamodb.BatchWriteItem", log)
+    checks: list[int] = []
+    sink = FindingsTableSink(table, "u1", before_write=lambda: checks.append(len(calls)))
+    for i in range(40):
+        sink.claim(_result(f"C{i}", 4))  # 5 items each: 200 items
+    sink.finish(UploadSummary(upload_id="u1", source="k"))
+    assert calls == [] and sink.spooled == 200
+    sink.stage({"pk": keys.upload_pk("u1"), "sk": "UPLOAD", "alerts_published": 10})
+    sink.write_through(30)  # checkpoint + 30 items -> 25 + 25 (the second call filled past 30)
+    assert [len(c) for c in calls] == [25, 25] and calls[0][0] == "UPLOAD" and sink.items_written == 49
+    assert checks == [0, 1]
+    sink.write_through(40)  # already written, nothing staged: no call
+    assert len(calls) == 2
+    sink.stage({"pk": keys.upload_pk("u1"), "sk": "UPLOAD", "alerts_published": 20})
+    sink.flush()
+    assert [len(c) for c in calls] == [25, 25, 25, 25, 25, 25, 25, 25, 2]
+    assert sink.items_written == 200 and len(_items(table, "u1")) == 201
+    assert UploadRecords(table).get("u1")["alerts_published"] == 20
+
+
 def test_a_rejected_upload_keeps_no_partial_findings(stack: sandbox.EmbeddedStack) -> None:
     table = _table(stack)
     UploadRecords(table).mark_processing("u1", bucket="b", key="k", version="v", size=None)
