@@ -288,7 +288,10 @@ class AlertsSink:
     def state(self) -> AlertProgress:
         while self.published in self._sent:
             self.published += 1
-        after = tuple(sorted(i for i in self._sent if i >= self.published))
+        # every index below ``published`` is in ``_sent``, so only a partly failed batch leaves any beyond it:
+        # the scan (O(messages), once per batch) runs only then
+        beyond = len(self._sent) > self.published
+        after = tuple(sorted(i for i in self._sent if i >= self.published)) if beyond else ()
         return AlertProgress(self.published, after, self._total)
 
     def _report(self) -> None:
