@@ -43,8 +43,9 @@ class DynamoScreeningHistory:
     """``ScreeningHistory`` backed by DynamoDB.
 
     Screens recorded by this upload are kept in memory (so later claims of the same upload see them) and
-    written in one batch by ``flush()`` when the upload completes: one write call per 25 screens instead of
-    one per screen, and a rejected or failed upload leaves no screen behind.
+    written only when the upload completes: the handler hands them (``drain()``) to the findings writes, 25
+    items per call with the findings; ``flush()`` writes them on their own. A rejected upload leaves no
+    screen behind.
     """
 
     def __init__(self, table: Any, key: bytes, upload_id: str) -> None:
@@ -87,12 +88,11 @@ class DynamoScreeningHistory:
 
     def flush(self) -> int:
         """Write the screens of this upload (deterministic keys: a retry overwrites); return how many."""
+        items = self.drain()
         with BatchWriter(self._table) as writer:
-            for item in self._pending:
+            for item in items:
                 writer.put(item)
-        written = len(self._pending)
-        self._pending.clear()
-        return written
+        return len(items)
 
     def drain(self) -> list[dict[str, str]]:
         """The screens of this upload not written yet, for the caller to write (deterministic keys)."""
