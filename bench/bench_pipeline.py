@@ -7,8 +7,9 @@ Run: ``.venv/bin/python bench/bench_pipeline.py [--lines 100000]``
 2. Validation throughput and peak memory on a generated CSV of N service lines (one core, in a subprocess,
    best of ``--repeat``), timed after the process's one-time imports and reference data load
    (``bench/warm.py``: a warm Lambda container holds them; their cost is printed next to the time).
-3. DynamoDB and SNS API calls made by the real handler against moto for a file of the same mix
-   (``--aws-lines``, default 5,000: moto takes minutes per 10,000 lines; the ratios do not depend on size).
+3. DynamoDB and SNS API calls made by the real handler against moto (the stack of template.yaml, as
+   ``ctscrub local`` builds it, without a subscriber queue) for that same file (about a minute for 100,000
+   lines), or for its first ``--aws-lines`` lines.
 """
 
 from __future__ import annotations
@@ -138,10 +139,12 @@ def validate_throughput(path: Path, repeat: int) -> dict[str, float]:
 
 
 _CALLS_CHILD = r"""
-import json, sys
+import json, sys, time
 from collections import Counter
+from pathlib import Path
 import botocore.client
-from ctscrub.local import run_local
+from ctscrub.aws import sandbox
+from ctscrub.local import _FAKE_ENV, _environ
 
 calls = Counter()
 items = Counter()
@@ -162,8 +165,34 @@ def counting(self, operation, params):
         items["sns_single_messages"] += 1
     return _real(self, operation, params)
 
-botocore.client.BaseClient._make_api_call = counting
-result = run_local(sys.argv[1])
+# The stack of template.yaml on moto, as `ctscrub local` builds it, but with no subscriber queue and no reading
+# back: moto's SQS delivery checks every queued message on each delivery (quadratic in the alerts), which is
+# what kept `ctscrub local` from finishing on 100,000 lines; it adds no call of the handler's.
+path = Path(sys.argv[1])
+with _environ(_FAKE_ENV, drop=("AWS_PROFILE", "AWS_ENDPOINT_URL")), \
+        sandbox.running_stack(env={"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"}) \
+        as (stack, app):
+    event = stack.upload(path, stack.env.get("INCOMING_PREFIX", "incoming/") + path.name)
+    botocore.client.BaseClient._make_api_call = counting  # the handler's calls only
+    t = time.perf_counter()
+    try:
+        result = app.lambda_handler(event, sandbox.FakeLambdaContext())
+    finally:
+        botocore.client.BaseClient._make_api_call = _real
+    seconds = time.perf_counter() - t
+    upload = result["uploads"][0]
+    # what landed: the upload's partition (the record, findings and prices), counted by DynamoDB itself
+    import boto3
+    table = boto3.client("dynamodb", region_name=sandbox.REGION)
+    landed, kwargs = 0, {"TableName": stack.findings_table, "Select": "COUNT",
+                         "KeyConditionExpression": "pk = :pk",
+                         "ExpressionAttributeValues": {":pk": {"S": "UPLOAD#" + upload["upload_id"]}}}
+    while True:
+        page = table.query(**kwargs)
+        landed += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 ddb_writes = {k: v for k, v in calls.items() if k.startswith("dynamodb.") and k.split(".")[1] in
               ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem")}
 print(json.dumps({"calls": dict(sorted(calls.items())), "dynamodb_write_calls": sum(ddb_writes.values()),
@@ -172,7 +201,8 @@ print(json.dumps({"calls": dict(sorted(calls.items())), "dynamodb_write_calls": 
                   "dynamodb_checkpoints": items["dynamodb_checkpoints"],
                   "sns_publish_calls": calls["sns.PublishBatch"] + calls["sns.Publish"],
                   "sns_messages": items["sns_batch_messages"] + items["sns_single_messages"],
-                  "status": [u["upload"][0].get("status") for u in result["uploads"] if u["upload"]]}))
+                  "status": upload["status"], "alerts_sent": upload["alerts_sent"],
+                  "items_written": upload["items_written"], "landed": landed, "seconds": seconds}))
 """
 
 
@@ -188,8 +218,8 @@ def aws_calls(path: Path) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=100_000)
-    ap.add_argument("--aws-lines", type=int, default=5_000,
-                    help="lines of the file run through the handler on moto (moto, not ctscrub, is the slow part)")
+    ap.add_argument("--aws-lines", type=int, default=None,
+                    help="lines of the file run through the handler on moto (default: all of them)")
     ap.add_argument("--skip-aws", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="validation runs; the fastest is reported")
     args = ap.parse_args()
@@ -216,22 +246,27 @@ def main() -> None:
               f"peak RSS {v['peak_rss_mb']:.0f} MB (best of {args.repeat}; the one-time imports and reference "
               f"data load before it took {v['setup_cpu']:.2f} s cpu, see bench/warm.py)")
         if not args.skip_aws:
-            aws_path = Path(tmp) / "bench-aws.csv"
-            generate_csv(aws_path, args.aws_lines)
+            aws_lines = args.lines if args.aws_lines is None else args.aws_lines
+            aws_path = path
+            if aws_lines != args.lines:
+                aws_path = Path(tmp) / "bench-aws.csv"
+                generate_csv(aws_path, aws_lines)
             c = aws_calls(aws_path)
             items, batches, writes = c["dynamodb_items"], c["dynamodb_batch_write_calls"], c["dynamodb_write_calls"]
             checkpoints = c["dynamodb_checkpoints"]
             alerts, pubs = c["sns_messages"], c["sns_publish_calls"]
-            print(f"AWS calls for the first {args.aws_lines:,} lines of that mix (real handler on moto, upload "
-                  f"{c['status']}):")
+            which = "that file" if aws_path == path else f"the first {aws_lines:,} lines of that mix"
+            print(f"AWS calls for {which} (real handler on moto, upload {c['status']}, {c['seconds']:.0f} s on "
+                  f"moto; {c['landed']:,} items in the upload's partition afterwards, the upload record "
+                  f"included):")
             print(f"  DynamoDB: {items:,} items ({items - checkpoints:,} findings, prices and screens + "
                   f"{checkpoints:,} alert checkpoints) in {batches:,} BatchWriteItem calls = "
-                  f"{items / max(batches, 1):.1f} items/call (ceil(items/25) = {-(-items // 25):,}); "
-                  f"{writes:,} write calls in all, with the {writes - batches} single-item "
+                  f"{items / max(batches, 1):.2f} items/call (full calls of 25 would be ceil(items/25) = "
+                  f"{-(-items // 25):,}); {writes:,} write calls in all, with the {writes - batches} single-item "
                   f"writes of every upload (upload record started and finished, idempotency record) = "
-                  f"{items / max(writes, 1):.1f} items per write call (target >= 25)")
-            print(f"  SNS: {alerts:,} messages in {pubs:,} publish calls = {alerts / max(pubs, 1):.1f} per call "
-                  f"(target >= 10)")
+                  f"{items / max(writes, 1):.2f} items per write call (target: 25)")
+            print(f"  SNS: {alerts:,} messages in {pubs:,} publish calls = {alerts / max(pubs, 1):.2f} per call "
+                  f"(full calls of 10 would be ceil(messages/10) = {-(-alerts // 10):,})")
             print(f"  all calls: {json.dumps(c['calls'])}")
 
 
