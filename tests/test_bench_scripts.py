@@ -50,6 +50,8 @@ def test_bench_pipeline_prints_every_target() -> None:
     out = _run(str(BENCH / "bench_pipeline.py"), "--lines", "300", "--repeat", "1")
     assert re.search(r"cold import: boto3 alone \d+ ms; handler \d+ ms; ratio [\d.]+x", out), out
     assert re.search(r"validate 300 lines .* [\d,]+ lines/s \(target >= 50,000\).* peak RSS \d+ MB", out), out
+    assert re.search(r"machine yardstick: csv.reader alone over that file \d+\.\d{3} s .* validation = [\d.]+x that",
+                     out), out
     assert re.search(r"DynamoDB: [\d,]+ items \([\d,]+ findings, prices and screens \+ [\d,]+ alert checkpoints\) "
                      r"in \d+ BatchWriteItem calls = [\d.]+ items/call", out), out
     assert re.search(r"\d+ write calls in all, .* = [\d.]+ items per write call", out), out
