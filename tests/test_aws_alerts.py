@@ -155,7 +155,7 @@ def test_rejected_upload_sends_only_the_rejection() -> None:
 def test_resume_skips_messages_a_previous_attempt_published() -> None:
     """A retry with checkpoint 10 sends only messages 11.., so nothing is alerted twice."""
     first, checkpoints = FakeSns(), []
-    sink = _sink(first, checkpoint=checkpoints.append)
+    sink = _sink(first, progress=lambda p: checkpoints.append(p.published))
     for i in range(15):
         sink.claim(_result(f"C{i}", _finding()))
     sink.finish(_summary(claims=15))

@@ -225,9 +225,9 @@ class AlertsSink:
 
     Messages are numbered 0..total-1 in a deterministic order (claims in file order, then the upload
     message). ``skip`` is the resume point a previous attempt checkpointed (messages 0..skip-1 are out) and
-    ``skip_also`` the further messages it sent in a partly failed batch. ``checkpoint`` is called with the
-    resume point after every ``checkpoint_every`` batches; ``progress`` (if given) with an ``AlertProgress``
-    at the same points and when publishing fails (so the upload record shows its pending alerts).
+    ``skip_also`` the further messages it sent in a partly failed batch. ``progress`` (if given) is called
+    with an ``AlertProgress``, the resume point, after every batch and when publishing fails (so the upload
+    record shows its pending alerts).
     ``before_batch`` runs before each PublishBatch call with the ``needs`` of its last message (the
     invocation's deadline check, and the findings-table writes the batch's claims need). ``needs`` (if given)
     returns how many findings-table items the upload has spooled so far; it is read as each claim is seen.
@@ -235,7 +235,6 @@ class AlertsSink:
 
     def __init__(self, publisher: SnsBatchPublisher, *, upload_id: str, source_key: str,
                  min_severity: Severity = Severity.ERROR, skip: int = 0,
-                 checkpoint: Callable[[int], None] | None = None, checkpoint_every: int = 1,
                  skip_also: tuple[int, ...] = (), progress: Callable[[AlertProgress], None] | None = None,
                  before_batch: Callable[[int], None] | None = None, needs: Callable[[], int] | None = None) -> None:
         self._publisher = publisher
@@ -243,11 +242,9 @@ class AlertsSink:
         self._source_key = source_key
         self._min_rank = min_severity.rank
         self._sent: set[int] = set(range(skip)) | set(skip_also)
-        self._checkpoint = checkpoint
         self._progress = progress
         self._before_batch = before_batch
         self._needs = needs or (lambda: 0)
-        self._every = max(1, checkpoint_every)
         self._spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")
         self._total = 0
         self.claim_alerts = 0
@@ -301,10 +298,9 @@ class AlertsSink:
     def _publish(self, messages: Iterator[Message]) -> None:
         numbered = [i for i in range(self._total) if i not in self._sent]
         unsent = (m for i, m in enumerate(messages) if i not in self._sent)
-        pending = 0
         position = 0
         try:
-            for n, batch in enumerate(batches(unsent), start=1):
+            for batch in batches(unsent):
                 indices = numbered[position:position + len(batch)]
                 position += len(batch)
                 if self._before_batch is not None:
@@ -317,19 +313,9 @@ class AlertsSink:
                     raise
                 self._sent.update(indices)
                 self.sent_now += len(batch)
-                pending += 1
-                if n % self._every == 0:
-                    self._save()
-                    pending = 0
+                self._report()  # the resume point after every batch
         except Exception:
             # the upload record shows what went out and what is pending before the failure propagates
-            self._save()
+            self._report()
             raise
-        if pending:
-            self._save()
         self.state()
-
-    def _save(self) -> None:
-        self._report()
-        if self._checkpoint is not None:
-            self._checkpoint(self.state().published)
