@@ -59,3 +59,30 @@ def test_local_run_of_an_unreadable_file_shows_the_rejection(tmp_path: Path) -> 
     assert record["status"] == "REJECTED" and result["uploads"][0]["findings"] == []
     assert [a["body"]["event_type"] for a in result["alerts"]] == ["upload.rejected"]
     assert "rejected:" in format_local(result)
+
+
+def test_local_run_collects_every_alert_of_many_batches_once_in_order(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """25 claims with errors are three PublishBatch calls: the subscriber queue is read after each of them (it
+    never holds more than one batch, which keeps moto's SQS linear), and every alert arrives once, in order."""
+    from ctscrub.aws import sandbox
+
+    rows = [CSV.splitlines()[0]] + [
+        f"E{i:02d},1,1EG4TE5MK{i:02d},ZZLOCALCANARY,ALEX,1952-02-03,2026-09-02,11,G0297,,1,300.00,Z87.891,"
+        "1234567893,1234567893,1234567893" for i in range(25)]
+    claims = tmp_path / "many.csv"
+    claims.write_text("\n".join(rows) + "\n")
+    held: list[int] = []  # messages waiting in the queue each time it is drained
+    drain = sandbox.EmbeddedStack.drain
+
+    def counting_drain(self: sandbox.EmbeddedStack, name: str) -> list[dict[str, Any]]:
+        out = drain(self, name)
+        held.append(len(out))
+        return out
+
+    monkeypatch.setattr(sandbox.EmbeddedStack, "drain", counting_drain)
+    result = run_local(claims, as_of=date(2026, 11, 1))
+    ids = [a["body"].get("claim_id") for a in result["alerts"]]
+    assert ids == [f"E{i:02d}" for i in range(25)] + [None]  # the upload message last
+    assert result["alerts"][-1]["body"]["event_type"] == "upload.completed"
+    assert held == [10, 10, 6, 0]  # after each of the three batches, then the final look finds nothing

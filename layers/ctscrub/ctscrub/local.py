@@ -78,12 +78,19 @@ def run_local(path: str | Path, as_of: date | None = None, *, root: Path | None 
             sandbox.running_stack(root, env={**extra, "POWERTOOLS_METRICS_DISABLED": "true"}) as (stack, app):
         stack.subscribe_queue("subscriber")
         event = stack.upload(path, f"{stack.env.get('INCOMING_PREFIX', 'incoming/')}{path.name}")
+        # The subscriber is drained after every PublishBatch, so it never holds more than one batch: moto's
+        # SQS looks at every queued message on each delivery and receive, which made a big file's run
+        # quadratic in its alerts (5,000 lines: 48 s, 20,000: ~8 min). The handler's own clients are used
+        # unchanged; the hook only reads the queue.
+        alerts: list[dict[str, Any]] = []
+        app.runtime().processor.clients.client("sns").meta.events.register(
+            "after-call.sns.PublishBatch", lambda **_: alerts.extend(stack.drain("subscriber")))
         result = app.lambda_handler(event, sandbox.FakeLambdaContext())
         import boto3
 
         table = boto3.resource("dynamodb", region_name=sandbox.REGION).Table(stack.findings_table)
         uploads = [query_upload(table, u["upload_id"]) for u in result.get("uploads", [])]
-        alerts = stack.drain("subscriber")
+        alerts.extend(stack.drain("subscriber"))  # anything published otherwise (none today)
         reports = _report_objects(stack, stack.env.get("REPORTS_PREFIX", "reports/"))
     return {"handler_result": plain(result), "uploads": uploads, "alerts": alerts, "reports": reports}
 
